@@ -1,0 +1,199 @@
+"""Training-step benchmark: qnas vs TorchQuantum 0.1.8 vs PennyLane (default.qubit).
+
+One step = forward + log-softmax/NLL loss + backward + Adam step on the circuit of
+``bench/spec.py`` (4x4_ryzxy encoder, 8 blocks of U3 + CU3 ring, <Z> on every wire).
+qnas runs in this process; the peers run one after the other (never concurrently) in
+``bench/.venv-peers`` (made by ``bench/setup_peers.sh``) via ``bench/peer_worker.py``.
+Correctness: every framework evaluates the same seeded weights/inputs before training;
+``max|dZ|`` is the largest difference of its ``[B, n]`` <Z> outputs from qnas's.
+
+Usage::
+
+    .venv/bin/python bench/bench_train_step.py              # default sizes, ~2-3 min
+    .venv/bin/python bench/bench_train_step.py --full       # + PennyLane at 16 qubits (slow)
+    .venv/bin/python bench/bench_train_step.py --sizes 4x256 --frameworks qnas,torchquantum
+
+Writes ``bench/results/train_step.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+from peer_worker import parse_sizes
+from report import format_table, machine_info, write_json
+from spec import TRAIN_SIZES, make_data
+from train_common import run_train_step
+
+BENCH_DIR = Path(__file__).resolve().parent
+DEFAULT_PEERS_PY = BENCH_DIR / ".venv-peers" / "bin" / "python"
+PEERS = ("torchquantum", "pennylane")
+# required qnas speedup over TorchQuantum, by qubit count (Foundation issue)
+TARGETS = {4: 10.0, 10: 3.0, 16: 2.0}
+
+
+def run_qnas(sizes, args) -> tuple[dict, dict]:
+    import fw_qnas
+
+    results: dict = {"qnas": {}}
+    readouts = ["expz"] + (["expval"] if args.qnas_expval else [])
+    for ro in readouts:
+        name = "qnas" if ro == "expz" else "qnas-expval"
+        results.setdefault(name, {})
+        for n, b in sizes:
+            data = make_data(n, b)
+            model = fw_qnas.build_model(n, data, readout=ro)
+            results[name][f"{n}x{b}"] = run_train_step(
+                model, data, args.warmup, args.repeats, args.budget_s
+            )
+    return results, {"qnas": fw_qnas.version(), "torch": torch.__version__}
+
+
+def run_peer(fw: str, sizes, args) -> tuple[dict, dict]:
+    """Run one peer framework in the peers venv (or in-process if no venv is found)."""
+    if not sizes:
+        return {}, {}
+    size_text = ",".join(f"{n}x{b}" for n, b in sizes)
+    worker_args = [
+        "--sizes", size_text, "--frameworks", fw, "--warmup", str(args.warmup),
+        "--repeats", str(args.repeats), "--threads", str(args.threads),
+    ]
+    if args.budget_s is not None:
+        worker_args += ["--budget-s", str(args.budget_s)]
+    py = Path(args.peers_python)
+    if not py.exists():
+        print(f"[bench] {py} not found (run bench/setup_peers.sh); trying {fw} in-process",
+              file=sys.stderr)
+        import io
+        from contextlib import redirect_stdout
+
+        import peer_worker
+
+        buf = io.StringIO()
+        with redirect_stdout(buf):
+            peer_worker.main(worker_args)
+        out = json.loads(buf.getvalue())
+    else:
+        threads = str(args.threads)
+        env = dict(os.environ, PYTHONPATH=str(BENCH_DIR), OMP_NUM_THREADS=threads,
+                   MKL_NUM_THREADS=threads)
+        proc = subprocess.run(
+            [str(py), str(BENCH_DIR / "peer_worker.py"), *worker_args],
+            capture_output=True, text=True, env=env, check=False,
+        )
+        if proc.returncode != 0:
+            err = proc.stderr.strip()[-2000:]
+            return {fw: {"error": f"worker exit {proc.returncode}: {err}"}}, {}
+        out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return out["results"], out["versions"]
+
+
+def max_abs_diff(a, b) -> float | None:
+    if a is None or b is None:
+        return None
+    return float((torch.tensor(a) - torch.tensor(b)).abs().max())
+
+
+def summarize(results: dict, sizes) -> tuple[list[str], list[list]]:
+    fws = [f for f in ("qnas", "qnas-expval", *PEERS) if f in results]
+    header = ["qubits x batch"] + [f"{f} ms" for f in fws]
+    peers = [f for f in PEERS if f in results]
+    header += [f"x vs {p}" for p in peers] + [f"max|dZ| {p}" for p in peers]
+    header += ["target vs TQ"]
+    rows = []
+    for n, b in sizes:
+        key = f"{n}x{b}"
+        cell = {f: results[f].get(key, {}) for f in fws}
+        ms = {f: c.get("median_ms") for f, c in cell.items()}
+        row: list = [key] + [ms[f] for f in fws]
+        q = ms.get("qnas")
+        speed = {p: (ms[p] / q if q and ms.get(p) else None) for p in peers}
+        row += [speed[p] for p in peers]
+        row += [max_abs_diff(cell["qnas"].get("z"), cell[p].get("z")) for p in peers]
+        tgt = TARGETS.get(n)
+        s = speed.get("torchquantum")
+        ok = None if tgt is None or s is None else ("ok" if s >= tgt else "MISS")
+        row.append(None if ok is None else f">={tgt:g}x {ok}")
+        rows.append(row)
+    return header, rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="qnas vs TorchQuantum vs PennyLane train step")
+    ap.add_argument("--sizes", default=",".join(f"{n}x{b}" for n, b in TRAIN_SIZES),
+                    help="comma list of NQUBITSxBATCH (default %(default)s)")
+    ap.add_argument("--frameworks", default="qnas,torchquantum,pennylane")
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=7, help="max timed steps per cell")
+    ap.add_argument("--budget-s", type=float, default=8.0,
+                    help="stop timing a cell after this many seconds (>= 1 timed step)")
+    ap.add_argument("--pennylane-max-qubits", type=int, default=10,
+                    help="skip PennyLane above this size (its 16-qubit step takes ~1 min)")
+    ap.add_argument("--full", action="store_true",
+                    help="PennyLane at every size and a 30 s budget per cell")
+    ap.add_argument("--qnas-expval", action="store_true",
+                    help="also time qnas with qnas.expval(PauliSum Z_w list) readout")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads for every framework (default 1: on a shared 2-core box "
+                         "2 threads can make small-op workloads 100x slower; try 2 when idle)")
+    ap.add_argument("--peers-python", default=str(DEFAULT_PEERS_PY))
+    ap.add_argument("--out", default=None, help="JSON path (default bench/results/train_step.json)")
+    args = ap.parse_args(argv)
+    if args.full:
+        args.pennylane_max_qubits = 10**6
+        args.budget_s = max(args.budget_s, 30.0)
+    sizes = parse_sizes(args.sizes)
+    fws = args.frameworks.split(",")
+    unknown = set(fws) - {"qnas", *PEERS}
+    if unknown:
+        raise ValueError(f"unknown frameworks {sorted(unknown)}; use qnas,{','.join(PEERS)}")
+    if "qnas" not in fws:
+        raise ValueError("qnas must be among --frameworks (it is the reference for ratios)")
+
+    if args.threads < 1:
+        raise ValueError(f"--threads must be >= 1, got {args.threads}")
+    torch.set_num_threads(args.threads)
+    info = machine_info()
+    t0 = time.perf_counter()
+    results, versions = run_qnas(sizes, args)
+    for fw in PEERS:
+        if fw in fws:
+            limit = args.pennylane_max_qubits if fw == "pennylane" else 10**6
+            fw_sizes = [(n, b) for n, b in sizes if n <= limit]
+            res, ver = run_peer(fw, fw_sizes, args)
+            results.update(res)
+            versions.update(ver)
+    header, rows = summarize(results, sizes)
+    print(format_table(header, rows))
+    for fw, r in results.items():
+        if isinstance(r, dict) and "error" in r:
+            print(f"[bench] {fw} failed: {r['error']}", file=sys.stderr)
+        for key, cell in r.items() if isinstance(r, dict) else ():
+            if isinstance(cell, dict) and "error" in cell:
+                print(f"[bench] {fw} {key} failed: {cell['error']}", file=sys.stderr)
+    for r in results.values():  # the raw <Z> rows only feed max|dZ|; keep the JSON small
+        for cell in r.values() if isinstance(r, dict) else ():
+            if isinstance(cell, dict):
+                cell.pop("z", None)
+    info["loadavg_1m_end"] = round(os.getloadavg()[0], 2)
+    info["total_s"] = round(time.perf_counter() - t0, 1)
+    payload = {
+        "benchmark": "train_step", "machine": info, "versions": versions,
+        "args": vars(args), "table": {"header": header, "rows": rows}, "results": results,
+    }
+    path = write_json("train_step", payload, args.out)
+    print(f"threads per framework: {args.threads}")
+    print(f"versions: {versions}\nload avg 1m: {info.get('loadavg_1m')} -> "
+          f"{info['loadavg_1m_end']}; total {info['total_s']} s; wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

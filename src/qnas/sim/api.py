@@ -1,0 +1,107 @@
+"""The public simulation entry points: :func:`simulate` and :func:`expval`.
+
+>>> import torch, qnas
+>>> from qnas.ir import Circuit, Op, param
+>>> c = Circuit(1, [Op("ry", (0,), (param("t"),))])
+>>> qnas.expval(c, qnas.PauliSum("Z"), params=torch.tensor([0.0])).tolist()
+[1.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from qnas.ir import Circuit
+from qnas.sim.pauli import PauliSum
+from qnas.sim.statevector import simulate_statevector
+
+METHODS = ("statevector", "density", "trajectories")
+
+
+def simulate(
+    circuit: Circuit,
+    params=None,
+    inputs=None,
+    dtype: torch.dtype = torch.complex64,
+    *,
+    device=None,
+    target=None,
+    method: str | None = None,
+    noise_model=None,
+    trajectories: int = 100,
+    seed: int | None = None,
+    initial_state: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Simulate ``circuit``.
+
+    Without noise returns the statevector ``[B, 2**n]`` (Qiskit bit order). With a ``target``
+    (or an explicit ``noise_model``) the device's noise is applied: ``method="density"``
+    returns density matrices ``[B, N, N]``; ``method="trajectories"`` returns sampled
+    statevectors ``[B, trajectories, N]`` (seeded by ``seed``).
+    """
+    if not isinstance(circuit, Circuit):
+        raise TypeError(f"simulate expects a qnas Circuit, got {type(circuit).__name__}")
+    if method is not None and method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+    noisy = target is not None or noise_model is not None or method in ("density", "trajectories")
+    if not noisy or method == "statevector":
+        if target is not None or noise_model is not None:
+            raise ValueError("method='statevector' cannot apply noise; use 'density'")
+        return simulate_statevector(circuit, params, inputs, dtype, device, initial_state)
+    from qnas.sim.noisy import simulate_noisy
+
+    return simulate_noisy(circuit, params, inputs, dtype, device=device, target=target,
+                          method=method or "density", noise_model=noise_model,
+                          trajectories=trajectories, seed=seed)
+
+
+def _as_observables(observable):
+    if isinstance(observable, PauliSum):
+        return [observable], False
+    if isinstance(observable, str):
+        return [PauliSum(observable)], False
+    if hasattr(observable, "paulis") and hasattr(observable, "coeffs"):
+        return [PauliSum.from_sparse_pauli_op(observable)], False
+    if isinstance(observable, Sequence):
+        obs = [_as_observables(o)[0][0] for o in observable]
+        if not obs:
+            raise ValueError("empty list of observables")
+        return obs, True
+    raise TypeError(f"cannot use {type(observable).__name__} as an observable")
+
+
+def expval(
+    circuit: Circuit,
+    observable,
+    params=None,
+    inputs=None,
+    dtype: torch.dtype = torch.complex64,
+    **kwargs,
+) -> torch.Tensor:
+    """Expectation values ``[B]`` (or ``[B, k]`` for a list of observables).
+
+    ``observable`` is a :class:`PauliSum`, a Pauli string, a Qiskit ``SparsePauliOp``, or a
+    list of those. Noise keywords are those of :func:`simulate`.
+    """
+    obs, many = _as_observables(observable)
+    for o in obs:
+        if o.n_qubits != circuit.n_qubits:
+            raise ValueError(
+                f"observable acts on {o.n_qubits} qubits, circuit has {circuit.n_qubits}"
+            )
+    state = simulate(circuit, params, inputs, dtype, **kwargs)
+    vals = [expectation(state, o) for o in obs]
+    return torch.stack(vals, -1) if many else vals[0]
+
+
+def expectation(state: torch.Tensor, obs: PauliSum) -> torch.Tensor:
+    """Expectation of ``obs`` in a statevector ``[B, N]``, density matrix ``[B, N, N]`` or
+    trajectory batch ``[B, T, N]`` (averaged over trajectories)."""
+    if state.dim() == 2:
+        return obs.expectation(state)
+    if getattr(state, "is_density", None) is False or state.shape[-1] != state.shape[-2]:
+        b, t, n = state.shape
+        return obs.expectation(state.reshape(b * t, n)).reshape(b, t).mean(1)
+    return obs.expectation_density(state)
