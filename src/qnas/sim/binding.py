@@ -52,11 +52,12 @@ def check_values(t: torch.Tensor | None, names, what: str) -> torch.Tensor | Non
         if k:
             raise ValueError(f"circuit needs {what} {list(names)[:8]}{'...' if k > 8 else ''}")
         return None
+    shape = list(t.shape)
     if t.dim() == 1:
         t = t[None]
     if t.dim() != 2 or t.shape[1] != k:
         raise ValueError(
-            f"{what} has shape {list(t.shape)}, expected [{k}] or [B, {k}] "
+            f"{what} has shape {shape}, expected [{k}] or [B, {k}] "
             f"(names: {list(names)[:8]}{'...' if k > 8 else ''})"
         )
     if torch.isnan(t).any() or torch.isinf(t).any():
