@@ -35,8 +35,10 @@ def test_gradients_match_finite_differences():
             up, dn = flat.clone(), flat.clone()
             up[i] += eps
             dn[i] -= eps
-            args = (up.reshape(t.shape), x.detach()) if t is w else (w.detach(), up.reshape(t.shape))
-            argd = (dn.reshape(t.shape), x.detach()) if t is w else (w.detach(), dn.reshape(t.shape))
+            def pair(v, t=t):
+                return (v.reshape(t.shape), x.detach()) if t is w else (w.detach(), v.reshape(t.shape))
+
+            args, argd = pair(up), pair(dn)
             fd = (_loss(c, *args) - _loss(c, *argd)).item() / (2 * eps)
             assert abs(fd - grad.reshape(-1)[i].item()) < 1e-6
 

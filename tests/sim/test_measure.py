@@ -1,7 +1,6 @@
 """Probabilities, Z expectations and seeded shot sampling."""
 
 import pytest
-import torch
 
 import qnas
 from qnas.ir import Circuit, Op

@@ -19,7 +19,7 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--shots", type=int, default=None, help="also sample N shots")
     p.add_argument("--seed", type=int, default=None, help="seed for shot sampling")
-    p.add_argument("--device", default=None, help="device name for noisy simulation (e.g. santiago)")
+    p.add_argument("--device", default=None, help="device for noisy simulation, e.g. santiago")
     p.add_argument("--method", default="density", choices=("density", "trajectories"))
     p.add_argument("--layout", default=None, help="physical qubits, e.g. 0,1,2")
     p.add_argument("--double", action="store_true", help="simulate in complex128")

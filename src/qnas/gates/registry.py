@@ -106,7 +106,9 @@ def validate_op(op, n_qubits: int, index: int | None = None) -> None:
         return
     want = g.params_for(k)
     if len(op.params) != want:
-        raise ValueError(f"{where}: gate {g.name!r} takes {want} parameter(s), got {len(op.params)}")
+        raise ValueError(
+            f"{where}: gate {g.name!r} takes {want} parameter(s), got {len(op.params)}"
+        )
     for p in op.params:
         if isinstance(p, float) and not math.isfinite(p):
             raise ValueError(f"{where}: parameter is {p}")

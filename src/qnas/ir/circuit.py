@@ -18,7 +18,7 @@ from qnas.ir.params import INPUT, PARAM, ParamValue, Sym, format_value, parse_va
 
 @dataclass(frozen=True)
 class Op:
-    """One instruction: gate name, wires (first wire = most significant in the gate matrix), params."""
+    """One instruction: gate name, wires (first = most significant in the matrix), params."""
 
     gate: str
     wires: tuple[int, ...]
@@ -102,7 +102,9 @@ class Circuit:
     def compose(self, other: Circuit) -> Circuit:
         """``self`` followed by ``other`` on the same wires."""
         if other.n_qubits > self.n_qubits:
-            raise ValueError(f"cannot compose a {other.n_qubits}-qubit circuit onto {self.n_qubits}")
+            raise ValueError(
+                f"cannot compose a {other.n_qubits}-qubit circuit onto {self.n_qubits}"
+            )
         return Circuit(self.n_qubits, self.ops + other.ops)
 
     def with_order(

@@ -34,7 +34,7 @@ class PauliSum:
             try:
                 label, coeff = t
             except (TypeError, ValueError):
-                raise ValueError(f"PauliSum terms are (pauli_string, coeff) pairs, got {t!r}")
+                raise ValueError(f"PauliSum terms are (pauli_string, coeff) pairs, got {t!r}") from None
             label = str(label).upper()
             bad = set(label) - _VALID
             if bad or not label:
@@ -108,7 +108,7 @@ class PauliSum:
                 f"{state.shape[-1]} amplitudes"
             )
         total = None
-        for x, flip, vec in self.groups(state.dtype, state.device):
+        for _x, flip, vec in self.groups(state.dtype, state.device):
             if flip is None:
                 val = (state.real**2 + state.imag**2) @ vec.real
             else:
@@ -119,7 +119,7 @@ class PauliSum:
     def expectation_density(self, rho: torch.Tensor) -> torch.Tensor:
         """``Tr(rho H)`` for density matrices ``[B, N, N]`` -> ``[B]``."""
         total = None
-        for x, flip, vec in self.groups(rho.dtype, rho.device):
+        for _x, flip, vec in self.groups(rho.dtype, rho.device):
             # Tr(rho P) = sum_i phase(i) rho[i, i^x]
             rows = torch.arange(rho.shape[-1], device=rho.device)
             cols = rows if flip is None else flip
