@@ -36,7 +36,8 @@ def test_gradients_match_finite_differences():
             up[i] += eps
             dn[i] -= eps
             def pair(v, t=t):
-                return (v.reshape(t.shape), x.detach()) if t is w else (w.detach(), v.reshape(t.shape))
+                v = v.reshape(t.shape)
+                return (v, x.detach()) if t is w else (w.detach(), v)
 
             args, argd = pair(up), pair(dn)
             fd = (_loss(c, *args) - _loss(c, *argd)).item() / (2 * eps)

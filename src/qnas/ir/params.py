@@ -66,7 +66,7 @@ class Sym:
         return s
 
 
-ParamValue = Union[float, Sym]
+ParamValue = Union[float, Sym]  # noqa: UP007 (runtime alias, py3.10)
 
 
 def param(name: str) -> Sym:

@@ -34,7 +34,8 @@ class PauliSum:
             try:
                 label, coeff = t
             except (TypeError, ValueError):
-                raise ValueError(f"PauliSum terms are (pauli_string, coeff) pairs, got {t!r}") from None
+                msg = f"PauliSum terms are (pauli_string, coeff) pairs, got {t!r}"
+                raise ValueError(msg) from None
             label = str(label).upper()
             bad = set(label) - _VALID
             if bad or not label:
