@@ -8,10 +8,13 @@
 
 from qnas import gates as gates  # registers the standard gates
 from qnas import noise as noise  # registers the noise channels
+from qnas.compile import CompiledCircuit, compile
+from qnas.devices import Target
 from qnas.ir import Circuit, Op, Sym, inp, param
 from qnas.sim import PauliSum, expval, expz, probabilities, sample_counts, simulate
 
 __version__ = "0.1.0"
 
 __all__ = ["Circuit", "Op", "Sym", "param", "inp", "simulate", "expval", "PauliSum",
-           "probabilities", "expz", "sample_counts", "__version__"]
+           "probabilities", "expz", "sample_counts", "compile", "CompiledCircuit", "Target",
+           "__version__"]

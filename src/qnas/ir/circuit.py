@@ -118,6 +118,18 @@ class Circuit:
             tuple(inputs) if inputs is not None else self.inputs,
         )
 
+    def bind(self, values: dict[str, float]) -> Circuit:
+        """Replace the named symbols (parameters or inputs) by constants."""
+        def one(v):
+            if isinstance(v, Sym) and v.name in values:
+                return v.scale * float(values[v.name]) + v.offset
+            return v
+
+        ops = tuple(Op(op.gate, op.wires, tuple(one(v) for v in op.params)) for op in self.ops)
+        return Circuit(self.n_qubits, ops,
+                       tuple(n for n in self.parameters if n not in values),
+                       tuple(n for n in self.inputs if n not in values))
+
     def count_ops(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for op in self.ops:

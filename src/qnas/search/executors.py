@@ -138,3 +138,12 @@ class RayExecutor(Executor):
         remote = ray.remote(fn)
         refs = [remote.remote(x) for x in items]
         return _in_order(refs, ray.get, lambda r: ray.cancel(r))
+
+
+def make_executor(kind: str = "local", workers: int = 0, address: str | None = None) -> Executor:
+    """An executor by name: ``local`` (``workers`` processes; 0 = in-process) or ``dask``."""
+    if kind == "local":
+        return LocalExecutor(workers=workers)
+    if kind == "dask":
+        return DaskExecutor(address=address) if address else DaskExecutor(n_workers=workers or 2)
+    raise ValueError(f"unknown executor {kind!r}; expected 'local' or 'dask'")

@@ -92,16 +92,38 @@ def expval(
                 f"observable acts on {o.n_qubits} qubits, circuit has {circuit.n_qubits}"
             )
     state = simulate(circuit, params, inputs, dtype, **kwargs)
-    vals = [expectation(state, o) for o in obs]
+    kind = state_kind(**kwargs)
+    vals = [expectation(state, o, kind) for o in obs]
     return torch.stack(vals, -1) if many else vals[0]
 
 
-def expectation(state: torch.Tensor, obs: PauliSum) -> torch.Tensor:
+def state_kind(target=None, noise_model=None, method=None, **_ignored) -> str:
+    """What :func:`simulate` returns for these keywords: statevector, density or trajectories."""
+    if method in ("density", "trajectories"):
+        return method
+    if method is None and (target is not None or noise_model is not None):
+        return "density"
+    return "statevector"
+
+
+def expectation(state: torch.Tensor, obs: PauliSum, kind: str | None = None) -> torch.Tensor:
     """Expectation of ``obs`` in a statevector ``[B, N]``, density matrix ``[B, N, N]`` or
-    trajectory batch ``[B, T, N]`` (averaged over trajectories)."""
-    if state.dim() == 2:
+    trajectory batch ``[B, T, N]`` (averaged over trajectories).
+
+    ``kind`` ("statevector", "density" or "trajectories") says which; without it a 2-D
+    tensor is a statevector batch and a 3-D one a density matrix if square, else
+    trajectories (pass ``kind="trajectories"`` when ``T == N``).
+    """
+    if kind is None:
+        if state.dim() == 2:
+            kind = "statevector"
+        else:
+            kind = "density" if state.shape[-1] == state.shape[-2] else "trajectories"
+    if kind == "statevector":
         return obs.expectation(state)
-    if getattr(state, "is_density", None) is False or state.shape[-1] != state.shape[-2]:
+    if kind == "trajectories":
         b, t, n = state.shape
         return obs.expectation(state.reshape(b * t, n)).reshape(b, t).mean(1)
-    return obs.expectation_density(state)
+    if kind == "density":
+        return obs.expectation_density(state)
+    raise ValueError(f"unknown state kind {kind!r}; expected statevector, density, trajectories")

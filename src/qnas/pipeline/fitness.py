@@ -1,0 +1,42 @@
+"""Fitness of a (SubCircuit, layout) genome: validation loss under the device's noise.
+
+The SubCircuit inherits the SuperCircuit's trained weights, is compiled onto the device with
+the genome's layout (trainable parameters stay symbolic, so the compiled circuit is cached
+per genome) and simulated with the density-matrix method including readout error.
+
+>>> # f = NoisyFitness(sc_weights, circuits, target, x_valid, y_valid, readout); f(genome)
+"""
+
+from __future__ import annotations
+
+import torch
+
+from qnas.pipeline.model import nll, noiseless_logits
+
+
+def noisy_logits(circuit, params: torch.Tensor, x: torch.Tensor, readout, target, layout):
+    """Log-probabilities under ``target``'s noise for ``circuit`` placed with ``layout``."""
+    from qnas.sim.noisy import noisy_classifier_expz
+
+    z = noisy_classifier_expz(circuit, params, x, target, layout)
+    return readout(z)
+
+
+class NoisyFitness:
+    """``genome -> -loss`` (higher is better); picklable for process executors."""
+
+    def __init__(self, weights, circuits, target, x, y, readout, noise: bool = True):
+        self.weights = weights.detach().clone()
+        self.circuits = circuits
+        self.target, self.x, self.y, self.readout, self.noise = target, x, y, readout, noise
+
+    @torch.no_grad()
+    def __call__(self, genome) -> float:
+        circuit, index = self.circuits(genome.spec)
+        params = self.weights[index]
+        if self.noise:
+            logits = noisy_logits(circuit, params, self.x, self.readout, self.target,
+                                  genome.layout)
+        else:
+            logits = noiseless_logits(circuit, params, self.x, self.readout)
+        return -float(nll(logits, self.y))

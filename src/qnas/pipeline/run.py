@@ -1,0 +1,175 @@
+"""``qnas run``: train SuperCircuit -> co-search -> train -> prune -> evaluate -> baselines.
+
+Every stage writes its result atomically to ``<run>/stages/<name>.json`` and long stages
+checkpoint inside, so ``--resume`` after any interruption continues where it stopped.
+
+>>> # results = run_pipeline(RunConfig.from_preset("quick"), Path("runs/demo"))
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from qnas.pipeline.config import RunConfig
+from qnas.pipeline.fit import fit
+from qnas.pipeline.fitness import NoisyFitness, noisy_logits
+from qnas.pipeline.model import accuracy, nll, noiseless_logits
+from qnas.pipeline.supertrain import SubCircuitCache, train_supercircuit
+from qnas.search.storage import atomic_write_text
+
+
+class RunDir:
+    """Files of one run; stage results are JSON written atomically."""
+
+    def __init__(self, root: Path, cfg: RunConfig, resume: bool):
+        self.root = Path(root)
+        cfg_path = self.root / "config.json"
+        if cfg_path.exists():
+            if not resume:
+                raise ValueError(f"run directory {self.root} exists; pass --resume or --out NEW")
+            old = json.loads(cfg_path.read_text())
+            new = json.loads(json.dumps(cfg.to_dict()))
+            diff = sorted(k for k in new if old.get(k) != new[k])
+            if diff:
+                raise ValueError(f"--resume with a different config ({', '.join(diff)})")
+        else:
+            self.root.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(cfg_path, json.dumps(cfg.to_dict(), indent=2))
+        for sub in ("stages", "checkpoints", "plots"):
+            (self.root / sub).mkdir(exist_ok=True)
+
+    def stage(self, name: str, fn, log=print):
+        path = self.root / "stages" / f"{name}.json"
+        if path.exists():
+            try:
+                out = json.loads(path.read_text())
+            except json.JSONDecodeError as e:
+                raise ValueError(f"corrupt stage file {path}: {e}") from None
+            log(f"[{name}] done earlier ({out.get('seconds', 0):.1f} s), skipped")
+            return out
+        log(f"[{name}] ...")
+        t = time.perf_counter()
+        out = fn()
+        out["seconds"] = time.perf_counter() - t
+        atomic_write_text(path, json.dumps(out, indent=1))
+        log(f"[{name}] {out['seconds']:.1f} s")
+        return out
+
+    def ckpt(self, name: str) -> Path:
+        return self.root / "checkpoints" / f"{name}.pt"
+
+
+class Context:
+    """Everything the stages share: data, encoder, readout, SuperCircuit, device target."""
+
+    def __init__(self, cfg: RunConfig):
+        from qnas.devices import Target
+        from qnas.spaces import SuperCircuit
+        from qnas.tasks.datasets import TASKS, load_task_data
+        from qnas.tasks.encoders import get_encoder
+        from qnas.tasks.readout import ReadoutSpec
+
+        torch.manual_seed(cfg.seed)
+        spec = TASKS[cfg.task]
+        self.cfg = cfg
+        self.data = load_task_data(cfg.task, data_dir=cfg.data_dir, seed=cfg.seed)
+        self.encoder = get_encoder(spec.encoder)
+        self.n_qubits = spec.n_qubits
+        self.readout = ReadoutSpec.default(self.n_qubits, self.data.n_classes)
+        self.target = Target.from_backend(cfg.device)
+        if self.target.n_qubits < self.n_qubits:
+            raise ValueError(f"task {cfg.task} needs {self.n_qubits} qubits; device "
+                             f"{cfg.device} has {self.target.n_qubits}")
+        self.sc = SuperCircuit(cfg.space, self.n_qubits, cfg.max_blocks, seed=cfg.seed)
+        self.circuits = SubCircuitCache(self.sc, self.encoder)
+        nv = cfg.search_valid_samples
+        self.x_valid, self.y_valid = self.data.x_valid[:nv], self.data.y_valid[:nv]
+
+    def fitness(self, weights, noise=True):
+        return NoisyFitness(weights, self.circuits, self.target, self.x_valid, self.y_valid,
+                            self.readout, noise)
+
+    def spec_from_string(self, s):
+        from qnas.spaces import SubCircuitSpec
+
+        return SubCircuitSpec.from_string(s)
+
+
+def _search(ctx: Context, run: RunDir, name: str, weights, noise: bool, progress: bool):
+    from qnas.search import EvolutionSearch, SearchStore, run_search
+    from qnas.search.executors import make_executor
+    from qnas.spaces import SpecGenes
+
+    cfg = ctx.cfg
+    genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
+    search = EvolutionSearch(genes, ctx.target.n_qubits, cfg.search_population, cfg.search_parents,
+                             cfg.search_mutations, cfg.search_mutation_prob, cfg.search_crossovers,
+                             cfg.search_iterations, seed=cfg.seed)
+    store = SearchStore(run.root / name, device=cfg.device, seed=cfg.seed)
+    res = run_search(search, ctx.fitness(weights, noise), store, make_executor(cfg.executor,
+                     cfg.workers), progress=progress)
+    gens = {}
+    for r in store.load_results().values():
+        g = r.get("generation", 0)
+        gens[g] = max(gens.get(g, -1e9), r["fitness"])
+    return {"spec": res.best_genome.spec.to_string(), "layout": list(res.best_genome.layout),
+            "fitness": res.best_fitness, "n_evaluated": res.n_evaluated + res.n_cached,
+            "best_by_generation": [gens[k] for k in sorted(gens)]}
+
+
+def _finetune(ctx, run, name, circuit, init, layout, progress, epochs=None, pruner=None):
+    cfg = ctx.cfg
+    params = torch.nn.Parameter(init.detach().clone())
+    noise_aware = cfg.noise_aware == "gate_insertion" and layout is not None
+
+    def loss_fn(p, xb, yb):
+        if noise_aware:
+            from qnas.train.noise import gate_insertion_logits
+
+            return nll(gate_insertion_logits(circuit, p, xb, ctx.readout, ctx.target, layout,
+                                             cfg.noise_scale), yb)
+        return nll(noiseless_logits(circuit, p, xb, ctx.readout), yb)
+
+    def on_epoch(p):
+        with torch.no_grad():
+            return {"valid_acc": accuracy(noiseless_logits(circuit, p, ctx.data.x_valid,
+                                                           ctx.readout), ctx.data.y_valid)}
+
+    hist = fit(params, loss_fn, ctx.data.x_train, ctx.data.y_train,
+               epochs=epochs or cfg.finetune_epochs, lr=cfg.lr, weight_decay=cfg.weight_decay,
+               batch_size=cfg.batch_size, warmup_epochs=cfg.warmup_epochs, seed=cfg.seed,
+               checkpoint=run.ckpt(name), progress=progress, desc=name,
+               after_step=pruner.apply if pruner is not None else None, on_epoch=on_epoch)
+    return params.detach(), hist
+
+
+def _noisy_valid(ctx, circuit, params, layout):
+    with torch.no_grad():
+        logits = noisy_logits(circuit, params, ctx.x_valid, ctx.readout, ctx.target, layout)
+    return accuracy(logits, ctx.y_valid)
+
+
+def run_pipeline(cfg: RunConfig, out: Path, resume: bool = False, progress: bool = True,
+                 log=print) -> dict:
+    """Run (or resume) every stage; returns the results written to ``results.json``."""
+    from qnas.pipeline.stages import after_search, baselines, evaluate_all, report
+
+    run = RunDir(out, cfg, resume)
+    ctx = Context(cfg)
+    sc_hist = run.stage("supercircuit", lambda: {"history": train_supercircuit(
+        cfg, ctx.sc, ctx.encoder, ctx.readout, ctx.data, run.ckpt("supercircuit"), progress)},
+        log)
+    st = torch.load(run.ckpt("supercircuit"), weights_only=False)
+    with torch.no_grad():
+        ctx.sc.weights.copy_(st["params"])
+    found = run.stage("search", lambda: _search(ctx, run, "search", ctx.sc.weights, True,
+                                                 progress), log)
+    models = after_search(ctx, run, found, progress, log)
+    models.update(baselines(ctx, run, found, progress, log))
+    evals = run.stage("evaluate", lambda: {"models": evaluate_all(ctx, models)}, log)["models"]
+    results = report(ctx, run, sc_hist, found, models, evals, log)
+    return results

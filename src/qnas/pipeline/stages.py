@@ -1,0 +1,225 @@
+"""The stages after the search: train, prune, baselines, Aer evaluation, report.
+
+A model is a JSON record: classifier circuit (canonical text, symbolic), trained parameter
+values, layout (physical qubits, or ``None`` for Qiskit's own noise-aware layout) and sizes.
+
+>>> # models = after_search(ctx, run, found, progress=False, log=print)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from qnas.ir import Circuit
+
+
+def _record(circuit: Circuit, params: torch.Tensor, layout, **extra) -> dict:
+    return {"circuit": circuit.to_text(), "params": [float(v) for v in params.tolist()],
+            "layout": list(layout) if layout is not None else None,
+            "n_params": len(circuit.parameters), "n_2q": circuit.num_two_qubit_gates, **extra}
+
+
+def _values(rec) -> tuple[Circuit, dict]:
+    c = Circuit.from_text(rec["circuit"])
+    return c, dict(zip(c.parameters, rec["params"]))
+
+
+def after_search(ctx, run, found, progress, log) -> dict:
+    """Fine-tune the found SubCircuit from inherited weights, then prune it iteratively."""
+    from qnas.pipeline.run import _finetune, _noisy_valid
+    from qnas.prune import MagnitudePruner, remove_pruned_gates
+
+    cfg = ctx.cfg
+    spec = ctx.spec_from_string(found["spec"])
+    circuit, index = ctx.circuits(spec)
+    layout = tuple(found["layout"])
+
+    def train():
+        params, hist = _finetune(ctx, run, "finetune", circuit, ctx.sc.weights[index], layout,
+                                 progress)
+        return {"model": _record(circuit, params, layout, history=hist,
+                                 noisy_valid_acc=_noisy_valid(ctx, circuit, params, layout))}
+
+    trained = run.stage("train", train, log)["model"]
+
+    def prune():
+        params = torch.tensor(trained["params"])
+        pruner = MagnitudePruner(len(params), cfg.prune_target, cfg.prune_steps)
+        steps = []
+        for k in range(1, cfg.prune_steps + 1):
+            pruner.step(params, k)
+            p, hist = _finetune(ctx, run, f"prune{k}", circuit, params, layout, progress,
+                                epochs=cfg.prune_finetune_epochs, pruner=pruner)
+            params = p.clone()
+            steps.append({"step": k, "sparsity": pruner.sparsity, "history": hist})
+        pruner.apply(params)
+        values = dict(zip(circuit.parameters, params.tolist()))
+        exported = remove_pruned_gates(circuit, values)
+        rec = _record(circuit, params, layout, steps=steps, sparsity=pruner.sparsity,
+                      exported=exported.to_text(), n_2q_exported=exported.num_two_qubit_gates,
+                      n_ops_exported=len(exported.ops), n_ops=len(circuit.ops),
+                      noisy_valid_acc=_noisy_valid(ctx, circuit, params, layout))
+        return {"model": rec}
+
+    pruned = run.stage("prune", prune, log)["model"] if cfg.prune_target > 0 else None
+    # The deployed model is the pruned one unless pruning lost noisy validation accuracy.
+    out = {"quantumnas_unpruned": trained, "quantumnas": trained}
+    if pruned is not None:
+        out["quantumnas_pruned"] = pruned
+        if pruned["noisy_valid_acc"] >= trained["noisy_valid_acc"]:
+            out["quantumnas"] = pruned
+    return out
+
+
+def baselines(ctx, run, found, progress, log) -> dict:
+    """Human design, random search, noise-unaware search, noise-adaptive mapping only."""
+    from qnas.pipeline.run import _finetune, _search
+    from qnas.search import GenomeSpace
+    from qnas.spaces import SpecGenes, SubCircuitSpec
+
+    cfg = ctx.cfg
+    out = {}
+    hb = cfg.human_blocks or cfg.max_blocks
+    human_spec = SubCircuitSpec(hb, ctx.sc.full_spec().layers[: len(ctx.sc.full_spec().layers)
+                                                             * hb // ctx.sc.max_blocks])
+    fresh = None
+    if {"human", "mapping_only"} & set(cfg.baselines):
+        def human():
+            circuit, index = ctx.circuits(human_spec)
+            gen = torch.Generator().manual_seed(cfg.seed + 1)
+            init = (torch.rand(len(index), generator=gen) * 2 - 1) * torch.pi
+            params, hist = _finetune(ctx, run, "human", circuit, init, None, progress)
+            return {"model": _record(circuit, params, None, history=hist,
+                                     spec=human_spec.to_string())}
+
+        fresh = run.stage("baseline_human", human, log)["model"]
+        if "human" in cfg.baselines:
+            out["human"] = fresh
+    if "random" in cfg.baselines:
+        def random_search():
+            genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
+            space = GenomeSpace(genes, ctx.target.n_qubits)
+            rng = np.random.default_rng(cfg.seed + 2)
+            fit = ctx.fitness(ctx.sc.weights)
+            best = None
+            for _ in range(found["n_evaluated"]):
+                g = space.random(rng)
+                f = fit(g)
+                if best is None or f > best[1]:
+                    best = (g, f)
+            circuit, index = ctx.circuits(best[0].spec)
+            params, hist = _finetune(ctx, run, "random", circuit, ctx.sc.weights[index],
+                                     best[0].layout, progress)
+            return {"model": _record(circuit, params, best[0].layout, history=hist,
+                                     spec=best[0].spec.to_string(), fitness=best[1])}
+
+        out["random"] = run.stage("baseline_random", random_search, log)["model"]
+    if "noise_unaware" in cfg.baselines:
+        def unaware():
+            res = _search(ctx, run, "search_noise_unaware", ctx.sc.weights, False, progress)
+            spec = ctx.spec_from_string(res["spec"])
+            circuit, index = ctx.circuits(spec)
+            params, hist = _finetune(ctx, run, "noise_unaware", circuit, ctx.sc.weights[index],
+                                     None, progress)
+            return {"model": _record(circuit, params, None, history=hist, spec=res["spec"])}
+
+        out["noise_unaware"] = run.stage("baseline_noise_unaware", unaware, log)["model"]
+    if "mapping_only" in cfg.baselines:
+        def mapping():
+            from qnas.search.genome import Genome, random_layout
+
+            circuit = Circuit.from_text(fresh["circuit"])
+            params = torch.tensor(fresh["params"])
+            fit = ctx.fitness(torch.zeros(0))
+            fit.circuits = lambda spec: (circuit, torch.arange(len(params)))
+            fit.weights = params
+            rng = np.random.default_rng(cfg.seed + 3)
+            best = None
+            for _ in range(cfg.mapping_only_layouts):
+                layout = random_layout(ctx.n_qubits, ctx.target.n_qubits, rng)
+                f = fit(Genome(human_spec, layout, ()))
+                if best is None or f > best[1]:
+                    best = (layout, f)
+            return {"model": dict(fresh, layout=list(best[0]), fitness=best[1])}
+
+        out["mapping_only"] = run.stage("baseline_mapping_only", mapping, log)["model"]
+    return out
+
+
+def evaluate_all(ctx, models: dict) -> dict:
+    """Test accuracy of every model under Qiskit Aer with the fake device's noise model."""
+    from qnas.backends.aer_eval import aer_classification_accuracy
+    from qnas.pipeline.model import accuracy, noiseless_logits
+
+    cfg = ctx.cfg
+    n = cfg.eval_test_samples
+    x, y = ctx.data.x_test[:n], ctx.data.y_test[:n]
+    out = {}
+    for name, rec in models.items():
+        circuit, values = _values(rec)
+        if "exported" in rec:  # pruned gates are absent from what is deployed
+            circuit = Circuit.from_text(rec["exported"])
+            values = {}
+        acc = aer_classification_accuracy(circuit, values, x, y, ctx.readout, cfg.device,
+                                          rec["layout"], cfg.eval_shots, cfg.seed)
+        with torch.no_grad():
+            c0, v0 = _values(rec)
+            p = torch.tensor([v0[k] for k in c0.parameters])
+            clean = accuracy(noiseless_logits(c0, p, x, ctx.readout), y)
+        out[name] = {"aer_noisy_acc": acc, "noiseless_acc": clean, "n_test": len(y)}
+    return out
+
+
+def report(ctx, run, sc_hist, found, models, evals, log) -> dict:
+    """Write results.json, the final circuit (QASM, text, drawing), plots; print a table."""
+    from qnas.report.plots import write_plots
+    from qnas.search.storage import atomic_write_text
+
+    cfg = ctx.cfg
+    final = models["quantumnas"]
+    final_circuit = Circuit.from_text(final.get("exported", final["circuit"]))
+    values = {} if "exported" in final else dict(zip(final_circuit.parameters, final["params"]))
+    bindings = {**values, **{k: 0.0 for k in final_circuit.inputs}}
+    atomic_write_text(run.root / "final.txt", final_circuit.to_text())
+    try:
+        from qnas.ir.qasm import to_qasm
+
+        # Inputs are bound to 0 in the QASM file; the text form keeps them symbolic.
+        atomic_write_text(run.root / "final.qasm", to_qasm(final_circuit, bindings))
+        qc = final_circuit.to_qiskit()
+        atomic_write_text(run.root / "final_drawing.txt", str(qc.draw(output="text", fold=120)))
+    except Exception as e:  # noqa: BLE001  (export problems must not lose the results)
+        log(f"export warning: {e}")
+    rows = []
+    for name, ev in evals.items():
+        rec = models[name]
+        rows.append({"model": name, "aer_noisy_acc": ev["aer_noisy_acc"],
+                     "noiseless_acc": ev["noiseless_acc"],
+                     "n_2q": rec.get("n_2q_exported", rec["n_2q"]), "n_params": rec["n_params"],
+                     "layout": rec["layout"]})
+    stage_seconds = {}
+    for p in sorted((run.root / "stages").glob("*.json")):
+        import json
+
+        stage_seconds[p.stem] = json.loads(p.read_text()).get("seconds")
+    results = {"config": cfg.to_dict(), "search": found, "table": rows,
+               "stage_seconds": stage_seconds}
+    import json
+
+    atomic_write_text(run.root / "results.json", json.dumps(results, indent=1))
+    try:
+        write_plots(run.root / "plots", sc_hist, found, models, rows)
+    except Exception as e:  # noqa: BLE001
+        log(f"plot warning: {e}")
+    log(format_table(rows, cfg))
+    return results
+
+
+def format_table(rows, cfg) -> str:
+    head = f"{cfg.task} on {cfg.device} ({cfg.space}), Qiskit Aer noisy test accuracy"
+    lines = [head, f"{'model':<20}{'aer acc':>9}{'clean acc':>11}{'#2q':>6}{'#params':>9}  layout"]
+    for r in rows:
+        lines.append(f"{r['model']:<20}{r['aer_noisy_acc']:>9.3f}{r['noiseless_acc']:>11.3f}"
+                     f"{r['n_2q']:>6}{r['n_params']:>9}  {r['layout']}")
+    return "\n".join(lines)
