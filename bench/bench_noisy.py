@@ -57,20 +57,21 @@ def best_of(fn, repeats=3):
     return out, min(times)
 
 
-def aer_setup(circuit, values):
-    from qiskit import transpile
+def aer_setup(cc):
+    """The same compiled circuit (full device width, symbolic) for Aer, plus its noise model.
+
+    (Transpiling the symbolic circuit with Qiskit directly can take minutes in the basis
+    translator, depending on PYTHONHASHSEED; qnas.compile lowers symbolic gates first.)
+    """
     from qiskit_aer.noise import NoiseModel
 
     from qnas.backends.aer_eval import fake_backend
 
-    backend = fake_backend(DEVICE)
-    nm = NoiseModel.from_backend(backend)
-    tq = transpile(circuit.to_qiskit(), backend=backend, initial_layout=LAYOUT,
-                   optimization_level=1, seed_transpiler=0)
-    final = tq.layout.final_index_layout()
-    tq.save_probabilities(final)
-    ro = [nm._local_readout_errors[(q,)].probabilities for q in final]
-    return tq, nm, ro, values
+    nm = NoiseModel.from_backend(fake_backend(DEVICE))
+    tq = cc.physical_circuit.to_qiskit()
+    tq.save_probabilities(list(cc.final_layout))
+    ro = [nm._local_readout_errors[(q,)].probabilities for q in cc.final_layout]
+    return tq, nm, ro
 
 
 def aer_bind(tq, p_names, params, x_row, inputs):
@@ -104,7 +105,7 @@ def bench_classifier(args) -> dict:
         z_q, t_q = best_of(lambda: noisy_classifier_expz(circuit, params, x, cc.target, LAYOUT))
         z_q64, t_q64 = best_of(lambda: noisy_classifier_expz(
             circuit, params, x, cc.target, LAYOUT, dtype=torch.complex128))
-    tq, nm, ro, _ = aer_setup(circuit, None)
+    tq, nm, ro = aer_setup(cc)
     sim = AerSimulator(method="density_matrix", noise_model=nm)
     p_np, x_np = params.double().numpy(), x.double().numpy()
     k = min(args.aer_subset, args.inputs)
@@ -152,10 +153,10 @@ def throughput(args) -> list[dict]:
         noisy = model.apply(cc.circuit)
         m = cc.circuit.n_qubits
         with torch.no_grad():
-            _, t_d = best_of(lambda: simulate_density(noisy, params, data["x"]), args.repeats)
-            _, t_t = best_of(lambda: simulate_trajectories(noisy, params, data["x"],
-                                                           trajectories=traj, seed=0),
+            _, t_d = best_of(lambda c=noisy, p=params, x=data["x"]: simulate_density(c, p, x),
                              args.repeats)
+            _, t_t = best_of(lambda c=noisy, p=params, x=data["x"], t=traj:
+                             simulate_trajectories(c, p, x, trajectories=t, seed=0), args.repeats)
         rows.append({"n_logical": n, "n_simulated": m, "ops": len(noisy.ops), "batch": batch,
                      "density_s": t_d, "density_samples_per_s": batch / t_d,
                      "trajectories": traj, "trajectories_s": t_t,

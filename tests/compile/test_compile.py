@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 import torch
 
@@ -16,22 +13,18 @@ from qnas.ir import Circuit, Op, inp, param
 from qnas.sim.noisy import compiled_probabilities, noisy_classifier_expz
 
 C128 = torch.complex128
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 
 def classifier(n=4, blocks=2) -> Circuit:
-    from fw_qnas import build_circuit
-
-    import spec
-
-    old = spec.N_BLOCKS
-    try:
-        import fw_qnas
-
-        fw_qnas.N_BLOCKS = blocks
-        return build_circuit(n)
-    finally:
-        fw_qnas.N_BLOCKS = old
+    """The benchmark classifier: 4x4_ryzxy encoder + blocks of U3 and a CU3 ring."""
+    ops = [Op(g, (w,), (inp(f"x{4 * layer + w % 4}"),))
+           for layer, g in enumerate(("ry", "rz", "rx", "ry")) for w in range(n)]
+    for b in range(blocks):
+        ops += [Op("u3", (w,), tuple(param(f"u{b}_{w}_{k}") for k in range(3)))
+                for w in range(n)]
+        ops += [Op("cu3", (w, (w + 1) % n), tuple(param(f"c{b}_{w}_{k}") for k in range(3)))
+                for w in range(n)]
+    return Circuit(n, ops)
 
 
 def _check_on_device(cc):

@@ -2,7 +2,7 @@
 
 >>> cfg = RunConfig.from_preset("quick", task="digits4", device="santiago")
 >>> cfg.search_population, cfg.space
-(10, 'u3cu3')
+(20, 'u3cu3')
 >>> cfg.replace(seed=3).seed
 3
 """
@@ -121,7 +121,10 @@ class RunConfig:
 
 
 PRESETS: dict[str, dict] = {
-    "quick": {},
+    # A few minutes on a 2-core CPU for a 4-qubit task (the ``make demo`` job).
+    "quick": dict(super_epochs=40, search_population=20, search_parents=5, search_mutations=10,
+                  search_crossovers=5, search_iterations=10, search_valid_samples=100,
+                  finetune_epochs=40, prune_steps=3, prune_finetune_epochs=5),
     # The paper's recipe (QuantumNAS Sec. 5): 200 epochs, population 40, 10 parents,
     # 20 mutations at p=0.4, 10 crossovers, 40 iterations.
     "paper": dict(max_blocks=8, super_epochs=200, batch_size=256, warmup_epochs=30,
