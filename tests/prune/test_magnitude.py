@@ -32,7 +32,8 @@ def test_pruner_reaches_target_and_uses_wrapped_magnitudes():
 
 
 def test_pruned_gates_are_absent_from_export():
-    c = Circuit(2, [Op("ry", (0,), (inp("x0"),)), Op("u3", (0,), (param("a"), param("b"), param("c"))),
+    c = Circuit(2, [Op("ry", (0,), (inp("x0"),)),
+                    Op("u3", (0,), (param("a"), param("b"), param("c"))),
                     Op("cu3", (0, 1), (param("d"), param("e"), param("f"))),
                     Op("rz", (1,), (param("g"),)), Op("cx", (0, 1))])
     values = dict(a=0.0, b=0.0, c=0.0, d=0.3, e=0.0, f=0.0, g=0.0)
