@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(BIN)/qnas run --task digits4 --device santiago --preset quick
+	$(BIN)/qnas run --task digits4 --device santiago --preset quick --out runs/demo --resume
 
 test: setup
 	QNAS_DATA=$(DATA) $(BIN)/python -m pytest
@@ -26,7 +26,8 @@ lint: setup
 	$(BIN)/ruff check src tests bench
 
 bench: setup
-	QNAS_DATA=$(DATA) $(BIN)/python bench/bench_train_step.py
+	bash bench/run_all.sh
+	$(BIN)/python bench/bench_noisy.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
