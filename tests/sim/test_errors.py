@@ -59,3 +59,11 @@ def test_canonical_text_round_trip_and_errors():
     assert Circuit.from_text(c.to_text()) == c
     with pytest.raises(ValueError, match="line 2"):
         Circuit.from_text("qubits 2\ncx 0 x\n")
+
+
+def test_batched_initial_state_with_shared_params():
+    c = Circuit(1, [Op("rx", (0,), (param("a"),))])
+    init = torch.tensor([[1, 0], [0, 1], [0.6, 0.8]], dtype=torch.complex64)
+    out = qnas.simulate(c, torch.tensor([torch.pi]), initial_state=init)
+    assert out.shape == (3, 2)
+    torch.testing.assert_close(out.abs(), init.abs().flip(-1))

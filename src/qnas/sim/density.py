@@ -11,7 +11,7 @@ followed by its depolarizing and relaxation channels costs a single pass over th
 >>> import torch
 >>> from qnas.ir import Circuit, Op
 >>> c = Circuit(1, [Op("x", (0,)), Op("amplitude_damping", (0,), (0.25,))])
->>> simulate_density(c, dtype=torch.complex128)[0].real.diagonal().tolist()
+>>> simulate_density(c, dtype=torch.complex128)[0].real.diagonal().round(decimals=6).tolist()
 [0.25, 0.75]
 """
 

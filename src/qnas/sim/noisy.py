@@ -7,7 +7,7 @@ gates outside the basis or uncoupled pairs. Readout error applies to probabiliti
 
 >>> import qnas                                          # doctest: +SKIP
 >>> cc = qnas.compile(circuit, "santiago", layout=[0, 1])  # doctest: +SKIP
->>> p = compiled_probabilities(cc, params, inputs)       # doctest: +SKIP  [B, 4], logical
+>>> p = compiled_probabilities(cc, params, inputs)  # doctest: +SKIP
 """
 
 from __future__ import annotations

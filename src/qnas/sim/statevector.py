@@ -82,7 +82,7 @@ def run_bound(circuit, b: Bound, dtype, device, initial_state=None, fuse=None) -
         mat, diag, wires = block_matrix(rest, sub, blk, dtype, device)
         lazy.apply(mat, wires, diag)
     state = lazy.canonical()
-    if state.shape[0] != b.batch:
+    if state.shape[0] == 1 and b.batch > 1:
         state = state.expand(b.batch, -1)
     return state
 
