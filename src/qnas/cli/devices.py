@@ -16,8 +16,8 @@ def add_parser(sub) -> None:
     p.add_argument("action", nargs="?", default="list", choices=("list", "show"))
     p.add_argument("name", nargs="?", help="device name for 'show'")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--details", action="store_true",
-                   help="with 'list': also load each device for its basis and median errors")
+    p.add_argument("--brief", action="store_true",
+                   help="with 'list': names and qubit counts only (no device loading)")
 
 
 def run(args) -> int:
@@ -42,7 +42,7 @@ def run(args) -> int:
     rows = []
     for name, nq in sorted(devs.items(), key=lambda kv: (kv[1], kv[0])):
         row = {"name": name, "n_qubits": nq}
-        if args.details:
+        if not args.brief:
             t = Target.from_backend(name)
             row["basis"] = list(t.basis_gates)
             row.update({f"median_{k}": v for k, v in t.median_errors().items()})
@@ -52,8 +52,9 @@ def run(args) -> int:
         return 0
     for r in rows:
         extra = ""
-        if args.details:
-            extra = "  " + ",".join(r["basis"]) + "  " + "  ".join(
-                f"{k[7:]}={v:.3g}" for k, v in r.items() if k.startswith("median_"))
+        if not args.brief:
+            extra = f"  {','.join(r['basis']):<22}" + "  ".join(
+                f"{k[7:]}={v:.3g}" if v is not None else f"{k[7:]}=-" for k, v in r.items()
+                if k.startswith("median_") and k != "median_n_qubits")
         print(f"{r['name']:<16}{r['n_qubits']:>4} qubits{extra}")
     return 0
