@@ -9,16 +9,16 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from qnas.config_file import ConfigMixin, read_config_file
 
 BASELINES = ("human", "random", "noise_unaware", "mapping_only")
 
 
 @dataclass(frozen=True)
-class RunConfig:
+class RunConfig(ConfigMixin):
     task: str = "digits4"
     device: str = "santiago"
     space: str = "u3cu3"
@@ -84,34 +84,9 @@ class RunConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
-    def replace(self, **kw) -> RunConfig:
-        return dataclasses.replace(self, **kw)
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> RunConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
-            raise ValueError(f"unknown config keys {unknown}")
-        return cls(**d)
-
     @classmethod
     def from_file(cls, path: str | Path) -> RunConfig:
-        path = Path(path)
-        text = path.read_text()
-        try:
-            if path.suffix == ".toml":
-                import tomllib
-
-                data = tomllib.loads(text)
-            else:
-                data = json.loads(text)
-        except Exception as e:  # noqa: BLE001
-            raise ValueError(f"malformed config {path}: {e}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(read_config_file(path))
 
     @classmethod
     def from_preset(cls, preset: str, **overrides) -> RunConfig:

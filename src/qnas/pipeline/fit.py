@@ -15,12 +15,12 @@ True
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
+
+from qnas.train.checkpoint import load_checkpoint, save_checkpoint
 
 
 def cosine_with_warmup(optimizer, warmup_steps: int, total_steps: int):
@@ -31,30 +31,6 @@ def cosine_with_warmup(optimizer, warmup_steps: int, total_steps: int):
         return 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
-
-
-def atomic_torch_save(obj, path: Path) -> None:
-    """Write ``obj`` to ``path`` via a temp file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def load_checkpoint(path: Path) -> dict:
-    try:
-        return torch.load(path, weights_only=False)
-    except Exception as e:  # noqa: BLE001
-        raise ValueError(f"corrupt checkpoint {path}: {e}") from None
 
 
 def fit(
@@ -89,7 +65,7 @@ def fit(
     gen = torch.Generator().manual_seed(seed)
     start, history = 0, []
     if checkpoint is not None and Path(checkpoint).exists():
-        st = load_checkpoint(Path(checkpoint))
+        st = load_checkpoint(checkpoint)
         with torch.no_grad():
             params.copy_(st["params"])
         opt.load_state_dict(st["optimizer"])
@@ -124,5 +100,5 @@ def fit(
                   "epoch": epoch + 1, "history": history}
             if extra_state is not None:
                 st["extra"] = extra_state[0]()
-            atomic_torch_save(st, Path(checkpoint))
+            save_checkpoint(st, checkpoint)
     return history

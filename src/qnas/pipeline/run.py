@@ -20,6 +20,7 @@ from qnas.pipeline.fitness import NoisyFitness, noisy_logits
 from qnas.pipeline.model import accuracy, nll, noiseless_logits
 from qnas.pipeline.supertrain import SubCircuitCache, train_supercircuit
 from qnas.search.storage import atomic_write_text
+from qnas.train.checkpoint import load_checkpoint
 
 
 class RunDir:
@@ -163,7 +164,7 @@ def run_pipeline(cfg: RunConfig, out: Path, resume: bool = False, progress: bool
     sc_hist = run.stage("supercircuit", lambda: {"history": train_supercircuit(
         cfg, ctx.sc, ctx.encoder, ctx.readout, ctx.data, run.ckpt("supercircuit"), progress)},
         log)
-    st = torch.load(run.ckpt("supercircuit"), weights_only=False)
+    st = load_checkpoint(run.ckpt("supercircuit"))
     with torch.no_grad():
         ctx.sc.weights.copy_(st["params"])
     found = run.stage("search", lambda: _search(ctx, run, "search", ctx.sc.weights, True,

@@ -17,16 +17,17 @@ ValueError: noise mode 'density' needs a device (e.g. --device santiago)
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+
+from qnas.config_file import ConfigMixin, read_config_file
 
 NOISE = (None, "density", "gate_insertion", "readout")
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(ConfigMixin):
     # what to train
     task: str = "digits4"
     space: str = "u3cu3"
@@ -97,40 +98,15 @@ class TrainConfig:
                                  f"for task {spec.name}")
             object.__setattr__(self, "layout", lay)
 
-    def replace(self, **kw) -> TrainConfig:
-        return dataclasses.replace(self, **kw)
-
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
         d["layout"] = None if self.layout is None else list(self.layout)
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> TrainConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
-            raise ValueError(f"unknown config keys {unknown}; known: {sorted(names)}")
-        return cls(**d)
-
-    @classmethod
     def from_file(cls, path: str | Path, **overrides) -> TrainConfig:
         """Load a ``.toml`` or ``.json`` file; ``overrides`` win over its values."""
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no such config file: {path}")
-        text = path.read_text()
-        try:
-            if path.suffix == ".toml":
-                import tomllib
-
-                data = tomllib.loads(text)
-            else:
-                data = json.loads(text)
-        except Exception as e:  # noqa: BLE001 - tomllib/json raise different types
-            raise ValueError(f"malformed config {path}: {e}") from None
-        if not isinstance(data, dict):
-            raise ValueError(f"config {path} must hold a table/object of settings")
+        data = read_config_file(path)
         if "preset" in data and data["preset"] in PRESETS:
             data = {**PRESETS[data["preset"]], **data}
         return cls.from_dict({**data, **overrides})
