@@ -47,6 +47,7 @@ class RunConfig(ConfigMixin):
     workers: int = 0
     # After the search
     finetune_epochs: int = 10
+    finetune_from: str = "scratch"  # scratch | inherited (SuperCircuit weights)
     noise_aware: str | None = None  # None | gate_insertion
     noise_scale: float = 1.0
     prune_target: float = 0.3
@@ -77,6 +78,9 @@ class RunConfig(ConfigMixin):
             raise ValueError(f"unknown sampler {self.sampler!r}")
         if self.executor not in ("local", "dask"):
             raise ValueError(f"unknown executor {self.executor!r}; expected local or dask")
+        if self.finetune_from not in ("scratch", "inherited"):
+            raise ValueError(f"finetune_from must be 'scratch' or 'inherited', "
+                             f"got {self.finetune_from!r}")
         if self.noise_aware not in (None, "gate_insertion"):
             raise ValueError(f"unknown noise_aware mode {self.noise_aware!r}")
         for name in ("max_blocks", "super_epochs", "batch_size", "search_population",

@@ -87,8 +87,23 @@ class Context:
                              f"{cfg.device} has {self.target.n_qubits}")
         self.sc = SuperCircuit(cfg.space, self.n_qubits, cfg.max_blocks, seed=cfg.seed)
         self.circuits = SubCircuitCache(self.sc, self.encoder)
+        # The search's fitness set: the validation split, topped up with training samples when
+        # the split is smaller than ``search_valid_samples`` (digits4 has 29, vowel4 10: too
+        # few to rank candidates reliably).
         nv = cfg.search_valid_samples
-        self.x_valid, self.y_valid = self.data.x_valid[:nv], self.data.y_valid[:nv]
+        xv, yv = self.data.x_valid[:nv], self.data.y_valid[:nv]
+        if len(xv) < nv:
+            extra = nv - len(xv)
+            xv = torch.cat([xv, self.data.x_train[-extra:]])
+            yv = torch.cat([yv, self.data.y_train[-extra:]])
+        self.x_valid, self.y_valid = xv, yv
+
+    def initial_weights(self, index, scratch: bool = False):
+        """Start of a SubCircuit's training: inherited SuperCircuit weights or a fresh draw."""
+        if self.cfg.finetune_from == "inherited" and not scratch:
+            return self.sc.weights[index]
+        gen = torch.Generator().manual_seed(self.cfg.seed + 1)
+        return (torch.rand(len(index), generator=gen) * 2 - 1) * torch.pi
 
     def fitness(self, weights, noise=True):
         return NoisyFitness(weights, self.circuits, self.target, self.x_valid, self.y_valid,

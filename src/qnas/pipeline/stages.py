@@ -36,7 +36,7 @@ def after_search(ctx, run, found, progress, log) -> dict:
     layout = tuple(found["layout"])
 
     def train():
-        params, hist = _finetune(ctx, run, "finetune", circuit, ctx.sc.weights[index], layout,
+        params, hist = _finetune(ctx, run, "finetune", circuit, ctx.initial_weights(index), layout,
                                  progress)
         return {"model": _record(circuit, params, layout, history=hist,
                                  noisy_valid_acc=_noisy_valid(ctx, circuit, params, layout))}
@@ -87,8 +87,7 @@ def baselines(ctx, run, found, progress, log) -> dict:
     if {"human", "mapping_only"} & set(cfg.baselines):
         def human():
             circuit, index = ctx.circuits(human_spec)
-            gen = torch.Generator().manual_seed(cfg.seed + 1)
-            init = (torch.rand(len(index), generator=gen) * 2 - 1) * torch.pi
+            init = ctx.initial_weights(index, scratch=True)  # a human design has nothing to inherit
             params, hist = _finetune(ctx, run, "human", circuit, init, None, progress)
             return {"model": _record(circuit, params, None, history=hist,
                                      spec=human_spec.to_string())}
@@ -109,7 +108,7 @@ def baselines(ctx, run, found, progress, log) -> dict:
                 if best is None or f > best[1]:
                     best = (g, f)
             circuit, index = ctx.circuits(best[0].spec)
-            params, hist = _finetune(ctx, run, "random", circuit, ctx.sc.weights[index],
+            params, hist = _finetune(ctx, run, "random", circuit, ctx.initial_weights(index),
                                      best[0].layout, progress)
             return {"model": _record(circuit, params, best[0].layout, history=hist,
                                      spec=best[0].spec.to_string(), fitness=best[1])}
@@ -120,7 +119,7 @@ def baselines(ctx, run, found, progress, log) -> dict:
             res = _search(ctx, run, "search_noise_unaware", ctx.sc.weights, False, progress)
             spec = ctx.spec_from_string(res["spec"])
             circuit, index = ctx.circuits(spec)
-            params, hist = _finetune(ctx, run, "noise_unaware", circuit, ctx.sc.weights[index],
+            params, hist = _finetune(ctx, run, "noise_unaware", circuit, ctx.initial_weights(index),
                                      None, progress)
             return {"model": _record(circuit, params, None, history=hist, spec=res["spec"])}
 
