@@ -90,8 +90,31 @@ def block_matrix(circuit, bound, block: Block, dtype, device):
             d = apply_diagonal(d, bound.mats[i], [local[w] for w in circuit.ops[i].wires], k)
         return d[0], True, bw
     u = torch.eye(2**k, dtype=dtype, device=device)
-    for i in block.ops:
+    ops = block.ops
+    j = 0
+    while j < len(ops):
+        # A run of single-qubit gates on distinct wires becomes one Kronecker-product layer:
+        # one small GEMM instead of a reshape-matmul-reshape per gate.
+        layer: dict[int, torch.Tensor] = {}
+        while j < len(ops) and len(circuit.ops[ops[j]].wires) == 1:
+            w = local[circuit.ops[ops[j]].wires[0]]
+            if w in layer:
+                break
+            m = bound.mats[ops[j]]
+            layer[w] = torch.diag_embed(m) if bound.diagonal[ops[j]] else m
+            j += 1
+        if len(layer) > 1:
+            eye2 = torch.eye(2, dtype=dtype, device=device)
+            full = layer.get(k - 1, eye2)
+            for q in range(k - 2, -1, -1):
+                full = torch.kron(full, layer.get(q, eye2))
+            u = u @ full.T
+            continue
+        if layer:  # a lone single-qubit gate
+            j -= 1
+        i = ops[j]
         wl = [local[w] for w in circuit.ops[i].wires]
         m = bound.mats[i]
         u = apply_diagonal(u, m, wl, k) if bound.diagonal[i] else apply_matrix(u, m, wl, k)
+        j += 1
     return u.T, False, bw
