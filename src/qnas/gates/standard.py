@@ -55,8 +55,7 @@ def _controlled(u: torch.Tensor, n_controls: int = 1) -> torch.Tensor:
     d = u.shape[-1]
     D = d * 2**n_controls
     out = torch.zeros(u.shape[:-2] + (D, D), dtype=u.dtype, device=u.device)
-    idx = torch.arange(D - d, device=u.device)
-    out[..., idx, idx] = 1
+    out.diagonal(dim1=-2, dim2=-1)[..., : D - d] = 1
     out[..., D - d :, D - d :] = u
     return out
 

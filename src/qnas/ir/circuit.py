@@ -88,6 +88,9 @@ class Circuit:
         if clash:
             raise ValueError(f"names used both as parameter and input: {sorted(clash)}")
 
+    def __getstate__(self):  # simulator plan caches stay out of pickles and copies
+        return {k: v for k, v in self.__dict__.items() if k != "_sim_cache"}
+
     # -- construction helpers -------------------------------------------------
     def __len__(self) -> int:
         return len(self.ops)

@@ -14,8 +14,8 @@ Matrices of all ops of one gate are built in a single batched call.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import torch
 
@@ -65,14 +65,63 @@ def check_values(t: torch.Tensor | None, names, what: str) -> torch.Tensor | Non
     return t
 
 
+class OpMatrices(Sequence):
+    """Per-op matrices, sliced out of their gate group only when an op's own matrix is read."""
+
+    def __init__(self, groups, entries, batched):
+        self._groups, self._entries, self._batched = groups, entries, batched
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return OpMatrices(self._groups, self._entries[i], self._batched[i])
+        e = self._entries[i]
+        if isinstance(e, tuple):
+            m = self._groups[e[0]][:, e[1]]
+            return m if self._batched[i] else m[0]
+        return e
+
+
 @dataclass
 class Bound:
     """Per-op matrices (or diagonals) ready for the kernels."""
 
     batch: int
-    mats: list  # per op: Tensor [d, d] | [b, d, d] | diag [d] | [b, d] | None (channels)
+    mats: Sequence  # per op: Tensor [d, d] | [b, d, d] | diag [d] | [b, d] | None (channels)
     diagonal: list[bool]
     batched: list[bool]
+    # Matrices of one gate built together: ``groups[g]`` is ``[b, G, d, d]`` (or ``[b, G, d]``
+    # for diagonals) and ``where[i] = (g, j)`` locates op ``i`` in it (``None``: built alone).
+    groups: list = field(default_factory=list)
+    where: list = field(default_factory=list)
+    key: tuple = ()  # identifies the grouping (same key, same ``where``) for plan caches
+
+    def tail(self, start: int) -> Bound:
+        """The binding of ``circuit.ops[start:]``."""
+        return Bound(self.batch, self.mats[start:], self.diagonal[start:],
+                     self.batched[start:], self.groups, self.where[start:], self.key)
+
+
+@dataclass
+class _Group:
+    gate: str
+    batched: bool
+    ops: list[int]
+    cols: torch.Tensor | None  # [G, P] value-table columns, then ``* scale + offset``
+    scale: torch.Tensor | None
+    offset: torch.Tensor | None
+    diagonal: bool
+    one_by_one: bool  # variable-arity gates are built op by op
+
+
+@dataclass
+class _BindPlan:
+    groups: list[_Group]
+    batched: list[bool]
+    diagonal: list[bool]
+    where: list
 
 
 def bind(circuit: Circuit, params, inputs, dtype=torch.complex64, device=None,
@@ -94,88 +143,124 @@ def bind(circuit: Circuit, params, inputs, dtype=torch.complex64, device=None,
         raise ValueError(f"params and inputs disagree on the batch size: {sorted(sizes)}")
     batch = sizes.pop() if sizes else 1
     p_batched = p is not None and p.shape[0] > 1
-    pidx = {n: i for i, n in enumerate(circuit.parameters)}
-    xidx = {n: i for i, n in enumerate(circuit.inputs)}
+    key = ("bind", p_batched, diagonal_fast_path, str(device), rdtype)
+    plan = circuit_cache(circuit, key, lambda: _plan(circuit, p_batched, diagonal_fast_path,
+                                                     device, rdtype))
 
     # Value tables: shared = [1, 1 + P], batched = [B, 1 + P + F]; column 0 is the constant 1.
     one = torch.ones(1, 1, dtype=rdtype, device=device)
-    shared_cols = [one] + ([p] if p is not None and not p_batched else [])
-    shared = torch.cat(shared_cols, 1)
-    bcols = [one.expand(batch, 1)]
-    if p is not None:
-        bcols.append(p.expand(batch, -1))
-    if x is not None:
-        bcols.append(x.expand(batch, -1))
-    btab = torch.cat(bcols, 1) if (p_batched or x is not None) else None
-    n_p = p.shape[1] if p is not None else 0
+    shared = torch.cat([one, p], 1) if p is not None and not p_batched else one
+    btab = None
+    if p_batched or x is not None:
+        bcols = [one.expand(batch, 1)]
+        if p is not None:
+            bcols.append(p.expand(batch, -1))
+        if x is not None:
+            bcols.append(x.expand(batch, -1))
+        btab = torch.cat(bcols, 1)
 
-    groups: dict[tuple[str, bool], list[int]] = {}
-    col_idx: list[list[int]] = []
-    scales: list[list[float]] = []
-    offsets: list[list[float]] = []
-    batched_flags: list[bool] = []
+    entries: list = list(plan.where)
+    group_mats: list = []
+    for grp in plan.groups:
+        g = get_gate(grp.gate)
+        table = btab if grp.batched else shared
+        if grp.one_by_one:
+            for i in grp.ops:
+                entries[i] = _single(circuit.ops[i], g, table, grp, i, dtype)
+            continue
+        if grp.cols is not None:
+            vals = table[:, grp.cols] * grp.scale + grp.offset  # [b, G, P]
+        else:
+            vals = torch.zeros(1, len(grp.ops), 0, dtype=rdtype, device=device)
+        m = (g.diagonal if grp.diagonal else g.matrix)(vals, dtype)
+        if grp.cols is None:  # constant gates return one cached matrix
+            m = m.expand((1, len(grp.ops)) + m.shape[-(1 if grp.diagonal else 2):])
+        group_mats.append(m)
+    mats = OpMatrices(group_mats, entries, plan.batched)
+    return Bound(batch, mats, plan.diagonal, plan.batched, group_mats, plan.where, key)
+
+
+def _plan(circuit: Circuit, p_batched: bool, diagonal_fast_path: bool, device, rdtype):
+    """Group ops by (gate, batched) and precompute their value-table columns."""
+    n_p = len(circuit.parameters)
+    pidx = {n: i for i, n in enumerate(circuit.parameters)}
+    xidx = {n: i for i, n in enumerate(circuit.inputs)}
+    by_gate: dict[tuple[str, bool], list[int]] = {}
+    cols, scales, offsets, batched = [], [], [], []
     for i, op in enumerate(circuit.ops):
-        cols, sc, of = [], [], []
+        c, sc, of = [], [], []
         is_b = False
         for v in op.params:
             if isinstance(v, Sym):
                 if v.kind == INPUT:
-                    cols.append(1 + n_p + xidx[v.name])
+                    c.append(1 + n_p + xidx[v.name])
                     is_b = True
                 else:
-                    cols.append(1 + pidx[v.name])
+                    c.append(1 + pidx[v.name])
                     is_b = is_b or p_batched
                 sc.append(v.scale)
                 of.append(v.offset)
             else:
-                cols.append(0)
+                c.append(0)
                 sc.append(0.0)
                 of.append(float(v))
-        col_idx.append(cols)
+        cols.append(c)
         scales.append(sc)
         offsets.append(of)
-        batched_flags.append(is_b)
-        groups.setdefault((op.gate, is_b), []).append(i)
+        batched.append(is_b)
+        by_gate.setdefault((op.gate, is_b), []).append(i)
 
-    mats: list = [None] * len(circuit.ops)
-    diag_flags = [False] * len(circuit.ops)
-    for (gname, is_b), idxs in groups.items():
+    groups: list[_Group] = []
+    diagonal = [False] * len(circuit.ops)
+    where: list = [None] * len(circuit.ops)
+    for (gname, is_b), idxs in by_gate.items():
         g = get_gate(gname)
         if g.kraus:
             continue
-        nparam = len(circuit.ops[idxs[0]].params)
-        if g.num_params is None or g.name == "mcx":
-            for i in idxs:  # variable-arity gates: one at a time
-                mats[i] = _single(circuit.ops[i], g, col_idx[i], scales[i], offsets[i],
-                                  btab if is_b else shared, dtype, is_b)
-            continue
-        table = btab if is_b else shared
-        if nparam:
-            ci = torch.tensor([col_idx[i] for i in idxs], device=device)
+        one_by_one = g.num_params is None or g.name == "mcx"
+        use_diag = diagonal_fast_path and g.diagonal is not None and not one_by_one
+        if one_by_one or not circuit.ops[idxs[0]].params:
+            ci = sc = of = None
+        else:
+            ci = torch.tensor([cols[i] for i in idxs], device=device)
             sc = torch.tensor([scales[i] for i in idxs], dtype=rdtype, device=device)
             of = torch.tensor([offsets[i] for i in idxs], dtype=rdtype, device=device)
-            vals = table[:, ci] * sc + of  # [b, G, P]
+        if one_by_one:
+            ci = [cols[i] for i in idxs]
+            sc = [scales[i] for i in idxs]
+            of = [offsets[i] for i in idxs]
         else:
-            vals = torch.zeros(1, len(idxs), 0, dtype=rdtype, device=device)
-        use_diag = diagonal_fast_path and g.diagonal is not None
-        m = (g.diagonal if use_diag else g.matrix)(vals, dtype)
-        if nparam == 0:  # constant gates return one cached matrix
-            m = m.expand((1, len(idxs)) + m.shape[-(1 if use_diag else 2):])
-        for j, i in enumerate(idxs):
-            mi = m[:, j]
-            mats[i] = mi if is_b else mi[0]
-            diag_flags[i] = use_diag
-    return Bound(batch, mats, diag_flags, batched_flags)
+            for j, i in enumerate(idxs):
+                where[i] = (sum(not gr.one_by_one for gr in groups), j)
+                diagonal[i] = use_diag
+        groups.append(_Group(gname, is_b, idxs, ci, sc, of, use_diag, one_by_one))
+    return _BindPlan(groups, batched, diagonal, where)
 
 
-def _single(op, g, cols, sc, of, table, dtype, is_b):
+def circuit_cache(circuit: Circuit, key, build):
+    """Memoize ``build()`` on the (immutable) circuit object under ``key``."""
+    cache = circuit.__dict__.get("_sim_cache")
+    if cache is None:
+        cache = {}
+        object.__setattr__(circuit, "_sim_cache", cache)
+    value = cache.get(key)
+    if value is None:
+        if len(cache) > 64:
+            cache.clear()
+        value = cache[key] = build()
+    return value
+
+
+def _single(op, g, table, grp: _Group, i: int, dtype):
     if g.name == "mcx":
         return mcx_matrix(len(op.wires), dtype, table.device)
+    j = grp.ops.index(i)
+    cols = grp.cols[j]
     if cols:
         ci = torch.tensor(cols, device=table.device)
-        vals = table[:, ci] * torch.tensor(sc, dtype=table.dtype, device=table.device) + \
-            torch.tensor(of, dtype=table.dtype, device=table.device)
+        vals = table[:, ci] * torch.tensor(grp.scale[j], dtype=table.dtype, device=table.device) + \
+            torch.tensor(grp.offset[j], dtype=table.dtype, device=table.device)
     else:
         vals = table[:, :0]
     m = g.matrix(vals, dtype)
-    return m if is_b else m[0]
+    return m if grp.batched else m[0]

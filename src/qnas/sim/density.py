@@ -24,7 +24,7 @@ from qnas.ir import Circuit
 from qnas.noise.channels import kraus_operators
 from qnas.sim.binding import bind
 from qnas.sim.fusion import plan_blocks
-from qnas.sim.kernels import LazyState, apply_matrix
+from qnas.sim.kernels import apply_matrix, lazy_state
 
 FUSE_QUBITS = 2  # a fused block acts on <= 2 circuit wires: a 16 x 16 superoperator
 
@@ -57,7 +57,7 @@ def simulate_density(
     sops = [_superop(op, b.mats[i], dtype, dev) for i, op in enumerate(circuit.ops)]
     width = 1 if fuse is False else int(fuse or FUSE_QUBITS)
     vec = _initial(initial_state, n, dtype, dev)
-    lazy = LazyState(vec, 2 * n)
+    lazy = lazy_state(vec, 2 * n)
     for blk in plan_blocks(circuit, [False] * len(circuit.ops), max(width, 1)):
         mat, wires = _block_superop(circuit, sops, blk.ops, n)
         lazy.apply(mat, wires)

@@ -14,6 +14,7 @@ over a large state into a few dense GEMMs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import torch
 
@@ -27,6 +28,7 @@ class Block:
     ops: list[int] = field(default_factory=list)
     wire_set: set[int] = field(default_factory=set)
     single: bool = False  # a standalone op (batched, channel, or too wide to fuse)
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def wires(self) -> tuple[int, ...]:
@@ -63,9 +65,20 @@ def plan_blocks(circuit, barrier: list[bool], max_qubits: int) -> list[Block]:
                 for w in b.wire_set:
                     del open_on[w]
         else:
-            for b in touching:
-                close(b)
-            merged = Block([i], ws)
+            # Too wide together: close the widest blocks, but pull small ones (typically a
+            # lone single-qubit gate) into the new block rather than leaving them alone.
+            keep = set(ws)
+            absorbed = []
+            for b in sorted(touching, key=lambda t: len(t.wire_set)):
+                if len(keep | b.wire_set) <= max_qubits:
+                    keep |= b.wire_set
+                    absorbed.append(b)
+                else:
+                    close(b)
+            for b in absorbed:
+                for w in b.wire_set:
+                    del open_on[w]
+            merged = Block(sorted(j for b in absorbed for j in b.ops) + [i], keep)
         for w in merged.wire_set:
             open_on[w] = merged
     seen = set()
@@ -84,6 +97,8 @@ def block_matrix(circuit, bound, block: Block, dtype, device):
     bw = block.wires
     k = len(bw)
     local = {w: k - 1 - j for j, w in enumerate(bw)}
+    if 2**k <= GATHER_MAX_DIM and bound.where and all(bound.where[i] for i in block.ops):
+        return _gathered_product(circuit, bound, block, local, k, dtype, device), False, bw
     if all(bound.diagonal[i] for i in block.ops):
         d = torch.ones(1, 2**k, dtype=dtype, device=device)
         for i in block.ops:
@@ -118,3 +133,77 @@ def block_matrix(circuit, bound, block: Block, dtype, device):
         u = apply_diagonal(u, m, wl, k) if bound.diagonal[i] else apply_matrix(u, m, wl, k)
         j += 1
     return u.T, False, bw
+
+
+GATHER_MAX_DIM = 16  # above this, dense D x D products cost more than applying sparse gates
+
+
+def _gathered_product(circuit, bound, block, local, k, dtype, device) -> torch.Tensor:
+    """The block's ``2**k`` matrix as a product of every op's embedding, built in a few ops.
+
+    Each gate group contributes one gather (``[n_g, d*d] -> [n_g, D*D]``) and one mask; the
+    embeddings are then multiplied pairwise (a tree of batched GEMMs), so the autograd graph
+    has O(groups + log ops) nodes instead of several per gate.
+    """
+    key = (bound.key, dtype, str(device))
+    prep = block.cache.get(key)
+    if prep is None:
+        prep = block.cache[key] = _gather_plan(circuit, bound, block.ops, local, k, dtype, device)
+    parts_plan, inv = prep
+    parts = []
+    for g, js, idx, mask in parts_plan:
+        flat = bound.groups[g][0].index_select(0, js).reshape(js.shape[0], -1)
+        parts.append(flat.gather(1, idx).reshape(js.shape[0], 2**k, 2**k) * mask)
+    emb = parts[0] if len(parts) == 1 else torch.cat(parts)
+    if inv is not None:
+        emb = emb.index_select(0, inv)
+    while emb.shape[0] > 1:  # later @ earlier, pairwise
+        n = emb.shape[0]
+        prod = torch.bmm(emb[1 : n - n % 2 : 2], emb[0 : n - n % 2 : 2])
+        emb = torch.cat([prod, emb[n - 1 :]]) if n % 2 else prod
+    return emb[0]
+
+
+def _gather_plan(circuit, bound, ops, local, k, dtype, device):
+    by_group: dict[int, list[int]] = {}
+    for pos, i in enumerate(ops):
+        by_group.setdefault(bound.where[i][0], []).append(pos)
+    parts, order = [], []
+    for g, positions in by_group.items():
+        js = torch.tensor([bound.where[ops[p]][1] for p in positions], device=device)
+        diag = bound.diagonal[ops[positions[0]]]
+        key = tuple(tuple(local[w] for w in circuit.ops[ops[p]].wires) for p in positions)
+        idx, mask = _embedding_index(k, key, diag)
+        parts.append((g, js, idx.to(device), mask.to(device=device, dtype=dtype)))
+        order += positions
+    inv = None
+    if order != sorted(order):
+        rows = [0] * len(order)
+        for row, pos in enumerate(order):
+            rows[pos] = row
+        inv = torch.tensor(rows, device=device)
+    return parts, inv
+
+
+@lru_cache(maxsize=512)
+def _embedding_index(k: int, wire_sets: tuple, diagonal: bool):
+    """Gather indices ``[G, D*D]`` and 0/1 masks ``[G, D, D]`` embedding gates into ``D = 2**k``."""
+    dim = 2**k
+    r = torch.arange(dim)
+    idxs, masks = [], []
+    for wl in wire_sets:
+        m = len(wl)
+        a = torch.zeros(dim, dtype=torch.long)
+        rest = r.clone()
+        for t, q in enumerate(wl):
+            a |= ((r >> q) & 1) << (m - 1 - t)
+            rest &= ~(1 << q)
+        if diagonal:  # source is the diagonal [d]: entry (r, r) = diag[a(r)]
+            idx = torch.where(r[:, None] == r[None, :], a[:, None], 0)
+            mask = r[:, None] == r[None, :]
+        else:
+            idx = a[:, None] * 2**m + a[None, :]
+            mask = rest[:, None] == rest[None, :]
+        idxs.append(idx.reshape(-1))
+        masks.append(mask)
+    return torch.stack(idxs), torch.stack(masks)

@@ -101,6 +101,37 @@ def zero_state(n: int, batch: int, dtype, device) -> torch.Tensor:
     return s
 
 
+def matrix_in_order(mat: torch.Tensor, wires, run) -> torch.Tensor:
+    """``mat`` (textbook order over ``wires``) reordered to the axis order ``run``."""
+    if list(run) == list(wires):
+        return mat
+    return permute_gate_matrix(mat, [list(wires).index(q) for q in run])
+
+
+def diagonal_factor(diag: torch.Tensor, axes: list[int], n: int, batch_last: bool):
+    """A diagonal ``[d]``/``[b, d]`` shaped to broadcast over a state's ``n`` qubit axes."""
+    k = len(axes)
+    dg = diag if diag.dim() == 2 else diag[None]
+    b = dg.shape[0]
+    dg = dg.reshape([b] + [2] * k)
+    srt = sorted(range(k), key=lambda i: axes[i])
+    shape = [1] * n
+    for i in srt:
+        shape[axes[i]] = 2
+    if batch_last:
+        return dg.permute([1 + i for i in srt] + [0]).reshape(shape + [b])
+    return dg.permute([0] + [1 + i for i in srt]).reshape([b] + shape)
+
+
+def contiguous_run(order: list[int], wires) -> int | None:
+    """First axis of ``wires`` when they occupy adjacent axes of ``order`` (any order)."""
+    pos = sorted(order.index(q) for q in wires)
+    return pos[0] if pos[-1] - pos[0] == len(wires) - 1 else None
+
+
+MIN_INNER = 16  # in-place batched GEMMs pay off from this many trailing amplitudes
+
+
 class LazyState:
     """A batch of states whose qubit axes may be permuted; permutes only when a gate needs it.
 
@@ -119,33 +150,37 @@ class LazyState:
             self._apply_diag(mat, wires)
             return
         n, k = self.n, len(wires)
-        d = 2**k
-        B = self.x.shape[0]
-        tail = self.order[n - k:]
-        if set(tail) == set(wires):
-            if list(tail) != list(wires):
-                mat = permute_gate_matrix(mat, [list(wires).index(q) for q in tail])
+        shared = mat.dim() == 2
+        a = contiguous_run(self.order, wires)
+        if a is None or (a + k < n and not (shared and 2 ** (n - a - k) >= MIN_INNER)):
+            # Move the gate's axes together, keeping their relative order so that runs of
+            # axes move as blocks. Prefer the front when the innermost axis can stay put
+            # (a fast copy); the back when the gate needs it (or the matrix is per-sample).
+            ws = set(wires)
+            mine = [q for q in self.order if q in ws]
+            rest = [q for q in self.order if q not in ws]
+            front = shared and self.order[-1] not in ws and 2 ** (n - k) >= MIN_INNER
+            self._permute(mine + rest if front else rest + mine)
+            a = 0 if front else n - k
+        mat = matrix_in_order(mat, wires, self.order[a : a + k])
+        d, B = 2**k, self.x.shape[0]
+        if a + k == n:  # gate axes last: one GEMM over all rows
             x = self.x.reshape(B, -1, d)
-        else:
-            new = [q for q in self.order if q not in wires] + list(wires)
-            perm = [0] + [1 + self.order.index(q) for q in new]
-            x = self.x.reshape([B] + [2] * n).permute(perm).reshape(B, -1, d)
-            self.order = new
-        out = x @ mat.T if mat.dim() == 2 else torch.matmul(x, mat.transpose(-1, -2))
-        self.x = out.reshape(out.shape[0], -1)
+            out = x @ mat.T if shared else torch.matmul(x, mat.transpose(-1, -2))
+            self.x = out.reshape(out.shape[0], -1)
+        else:  # adjacent axes with a long inner run: batched GEMM in place
+            x = self.x.reshape(-1, d, 2 ** (n - a - k))
+            self.x = torch.bmm(mat.expand(x.shape[0], d, d), x).reshape(B, -1)
+
+    def _permute(self, new: list[int]) -> None:
+        perm = [0] + [1 + self.order.index(q) for q in new]
+        B = self.x.shape[0]
+        self.x = self.x.reshape([B] + [2] * self.n).permute(perm).reshape(B, -1)
+        self.order = new
 
     def _apply_diag(self, diag: torch.Tensor, wires) -> None:
-        k, n = len(wires), self.n
-        dg = diag if diag.dim() == 2 else diag[None]
-        b = dg.shape[0]
-        dg = dg.reshape([b] + [2] * k)
-        axes = [1 + self.order.index(w) for w in wires]
-        srt = sorted(range(k), key=lambda i: axes[i])
-        dg = dg.permute([0] + [1 + i for i in srt])
-        shape = [b] + [1] * n
-        for i in srt:
-            shape[axes[i]] = 2
-        out = self.x.reshape([self.x.shape[0]] + [2] * n) * dg.reshape(shape)
+        dg = diagonal_factor(diag, [self.order.index(w) for w in wires], self.n, batch_last=False)
+        out = self.x.reshape([self.x.shape[0]] + [2] * self.n) * dg
         self.x = out.reshape(out.shape[0], -1)
 
     def canonical(self) -> torch.Tensor:
@@ -157,3 +192,71 @@ class LazyState:
         perm = [0] + [1 + self.order.index(q) for q in want]
         B = self.x.shape[0]
         return self.x.reshape([B] + [2] * n).permute(perm).reshape(B, -1)
+
+
+class BatchLastState:
+    """Like :class:`LazyState`, but stored as ``[2, ..., 2, B]`` (amplitude-major).
+
+    With the batch innermost, every permutation of qubit axes moves contiguous runs of ``B``
+    amplitudes (a fast copy), and a gate on any adjacent axes is one GEMM or batched GEMM
+    with a long inner dimension: the layout of choice for batches of 8 or more states.
+    """
+
+    def __init__(self, state: torch.Tensor, n: int):
+        self.B = state.shape[0]
+        self.n = n
+        self.x = state.reshape(self.B, -1).T.contiguous()  # [2**n, B]
+        self.order = list(range(n - 1, -1, -1))
+
+    def apply(self, mat: torch.Tensor, wires, diagonal: bool = False) -> None:
+        if diagonal:
+            self._apply_diag(mat, wires)
+            return
+        n, k = self.n, len(wires)
+        a = contiguous_run(self.order, wires)
+        if a is None:  # gather the gate's axes at the front, in their current order
+            ws = set(wires)
+            self._permute([q for q in self.order if q in ws] +
+                          [q for q in self.order if q not in ws])
+            a = 0
+        mat = matrix_in_order(mat, wires, self.order[a : a + k])
+        d, outer, inner = 2**k, 2**a, 2 ** (n - a - k)
+        if mat.dim() == 2:
+            if outer == 1:
+                self.x = (mat @ self.x.reshape(d, -1)).reshape(-1, self.B)
+            else:
+                x = self.x.reshape(outer, d, inner * self.B)
+                self.x = torch.bmm(mat.expand(outer, d, d), x).reshape(-1, self.B)
+            return
+        b = max(self.B, mat.shape[0])
+        x = self.x.reshape(outer, 1, d, inner, self.B)
+        m = mat.permute(1, 2, 0)[None, :, :, None, :]  # [1, i, j, 1, b]
+        self.x = (m * x).sum(2).reshape(-1, b)
+        self.B = b
+
+    def _apply_diag(self, diag: torch.Tensor, wires) -> None:
+        dg = diagonal_factor(diag, [self.order.index(w) for w in wires], self.n, batch_last=True)
+        out = self.x.reshape([2] * self.n + [self.B]) * dg
+        self.B = out.shape[-1]
+        self.x = out.reshape(-1, self.B)
+
+    def _permute(self, new: list[int]) -> None:
+        perm = [self.order.index(q) for q in new] + [self.n]
+        self.x = self.x.reshape([2] * self.n + [self.B]).permute(perm).reshape(-1, self.B)
+        self.order = new
+
+    def canonical(self) -> torch.Tensor:
+        """The state in Qiskit order ``[B, 2**n]``."""
+        n = self.n
+        want = list(range(n - 1, -1, -1))
+        perm = [n] + [self.order.index(q) for q in want]
+        return self.x.reshape([2] * n + [self.B]).permute(perm).reshape(self.B, -1)
+
+
+BATCH_LAST_MIN = 8
+
+
+def lazy_state(state: torch.Tensor, n: int):
+    """The state holder for gate-by-gate simulation: batch-last for batches of 8 or more."""
+    cls = BatchLastState if state.shape[0] >= BATCH_LAST_MIN else LazyState
+    return cls(state, n)

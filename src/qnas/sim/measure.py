@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 
 
@@ -22,7 +24,12 @@ def probabilities(state: torch.Tensor) -> torch.Tensor:
 
 def z_signs(n: int, wires=None, dtype=torch.float32, device=None) -> torch.Tensor:
     """Matrix ``[2**n, len(wires)]`` of +-1: the eigenvalue of ``Z_w`` on each basis state."""
-    wires = range(n) if wires is None else wires
+    wires = tuple(range(n) if wires is None else wires)
+    return _z_signs(n, wires, dtype, torch.device(device or "cpu"))
+
+
+@lru_cache(maxsize=64)
+def _z_signs(n: int, wires: tuple, dtype, device) -> torch.Tensor:
     idx = torch.arange(2**n, device=device)
     cols = [1.0 - 2.0 * ((idx >> w) & 1).to(dtype) for w in wires]
     return torch.stack(cols, -1)

@@ -19,12 +19,17 @@ import torch
 
 from qnas.gates import get_gate
 from qnas.ir import Circuit
-from qnas.sim.binding import Bound, bind
+from qnas.sim.binding import Bound, bind, circuit_cache
 from qnas.sim.fusion import block_matrix, plan_blocks
-from qnas.sim.kernels import LazyState, product_state, zero_state
+from qnas.sim.kernels import BATCH_LAST_MIN, lazy_state, product_state, zero_state
 
 FUSE_MAX_QUBITS = 7
-FUSE_BLOCK_QUBITS = int(__import__("os").environ.get("QNAS_FUSE", "5"))
+# Widest fused block on larger registers: 5 qubits for one state (fewer passes over a big
+# state), 4 for batches (stored batch-last, where GEMM cost grows with the block's 2**k).
+# QNAS_FUSE overrides both.
+_FUSE_ENV = __import__("os").environ.get("QNAS_FUSE")
+FUSE_BLOCK_QUBITS = int(_FUSE_ENV or 5)
+FUSE_BATCH_BLOCK_QUBITS = int(_FUSE_ENV or 4)
 
 
 def simulate_statevector(
@@ -75,10 +80,12 @@ def run_bound(circuit, b: Bound, dtype, device, initial_state=None, fuse=None) -
             state = _product_prefix(circuit, b, start, dtype, device)
         else:
             state = zero_state(n, 1, dtype, device)
-    lazy = LazyState(state, n)
-    rest = Circuit(n, ops[start:], circuit.parameters, circuit.inputs) if start else circuit
-    sub = Bound(b.batch, b.mats[start:], b.diagonal[start:], b.batched[start:])
-    for blk in plan_blocks(rest, sub.batched, fusion_width(n, b.batch, fuse)):
+    lazy = lazy_state(state, n)
+    sub = b.tail(start)
+    width = fusion_width(n, b.batch, fuse)
+    rest, blocks = circuit_cache(circuit, ("blocks", b.key, start, width),
+                                 lambda: _plan_rest(circuit, start, sub.batched, width))
+    for blk in blocks:
         mat, diag, wires = block_matrix(rest, sub, blk, dtype, device)
         lazy.apply(mat, wires, diag)
     state = lazy.canonical()
@@ -87,13 +94,18 @@ def run_bound(circuit, b: Bound, dtype, device, initial_state=None, fuse=None) -
     return state
 
 
+def _plan_rest(circuit, start, batched, width):
+    rest = Circuit(circuit.n_qubits, circuit.ops[start:], circuit.parameters, circuit.inputs)
+    return rest, plan_blocks(rest, batched, width)
+
+
 def fusion_width(n: int, batch: int, fuse: bool | None) -> int:
     """Widest block to fuse: the whole register when it is small next to the batch."""
     if fuse is False:
         return 1
     if n <= FUSE_MAX_QUBITS and 2**n * 2 <= batch:
         return n
-    return min(n, FUSE_BLOCK_QUBITS)
+    return min(n, FUSE_BATCH_BLOCK_QUBITS if batch >= BATCH_LAST_MIN else FUSE_BLOCK_QUBITS)
 
 
 def _single_qubit_prefix(ops) -> int:
@@ -104,6 +116,11 @@ def _single_qubit_prefix(ops) -> int:
 
 
 def _product_prefix(circuit, b, stop, dtype, device):
+    """The product state after ``circuit.ops[:stop]`` (all single-qubit)."""
+    if b.where and all(b.where[k] for k in range(stop)):
+        plan = circuit_cache(circuit, ("prefix", b.key, stop, str(device)),
+                             lambda: _prefix_plan(circuit, b, stop, device))
+        return _grouped_prefix(b, plan, dtype, device)
     n = circuit.n_qubits
     vecs = [None] * n
     for k in range(stop):
@@ -118,6 +135,42 @@ def _product_prefix(circuit, b, stop, dtype, device):
             vecs[w] = (m @ v.T).T if m.dim() == 2 else (m @ v[:, :, None])[..., 0]
     zero = torch.tensor([[1, 0]], dtype=dtype, device=device)
     return product_state([v if v is not None else zero for v in vecs])
+
+
+def _prefix_plan(circuit, b, stop, device):
+    """Gather plan: per gate group the op slots, and a ``[n, L]`` table into their concat."""
+    by_group: dict[int, list[int]] = {}
+    for k in range(stop):
+        by_group.setdefault(b.where[k][0], []).append(k)
+    row_of, parts, row = {}, [], 1  # row 0 is the identity
+    for g, ks in by_group.items():
+        parts.append((g, torch.tensor([b.where[k][1] for k in ks], device=device),
+                      b.diagonal[ks[0]]))
+        for k in ks:
+            row_of[k] = row
+            row += 1
+    per_wire: list[list[int]] = [[] for _ in range(circuit.n_qubits)]
+    for k in range(stop):
+        per_wire[circuit.ops[k].wires[0]].append(row_of[k])
+    depth = max(len(r) for r in per_wire)
+    table = torch.tensor([r + [0] * (depth - len(r)) for r in per_wire], device=device)
+    return parts, table
+
+
+def _grouped_prefix(b, plan, dtype, device):
+    parts, table = plan
+    mats = []
+    for g, js, diag in parts:
+        m = b.groups[g].index_select(1, js)
+        mats.append(torch.diag_embed(m) if diag else m)
+    batch = max(m.shape[0] for m in mats)
+    eye = torch.eye(2, dtype=dtype, device=device).expand(batch, 1, 2, 2)
+    allm = torch.cat([eye] + [m.expand(batch, -1, 2, 2) for m in mats], 1)
+    m = allm[:, table]  # [B, n, L, 2, 2]
+    v = m[:, :, 0, :, 0]
+    for layer in range(1, table.shape[1]):
+        v = (m[:, :, layer] @ v[..., None])[..., 0]
+    return product_state(list(v.unbind(1)))
 
 
 def _check_initial(s, n, dtype, device):
