@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from qnas.pipeline.config import RunConfig
@@ -95,3 +96,27 @@ def test_config_file_round_trip(tmp_path):
     p.write_text(json.dumps({"tsk": "digits4"}))
     with pytest.raises(ValueError, match="unknown config keys"):
         RunConfig.from_file(p)
+
+
+def test_vqe_pipeline_end_to_end(tmp_path):
+    pytest.importorskip("pyscf")
+    from qnas.tasks.vqe_tasks import VQE_TASKS
+
+    res = _run(tmp_path, "vqe", task="vqe_h2", batch_size=1, super_epochs=2, finetune_epochs=2)
+    exact = VQE_TASKS["vqe_h2"].hamiltonian().exact_energy
+    rows = {r["model"]: r for r in res["table"]}
+    assert {"quantumnas", "human", "random", "noise_unaware", "mapping_only"} <= set(rows)
+    for r in rows.values():
+        # Variational: no energy below the exact ground energy (beyond the shot noise).
+        assert r["noiseless_energy"] >= exact - 1e-6
+        assert r["aer_energy"] >= exact - 0.1
+        assert np.isfinite(r["aer_energy"])
+    assert (tmp_path / "vqe" / "plots" / "energy_vs_2q.png").exists()
+    assert (tmp_path / "vqe" / "final.qasm").exists()
+
+
+def test_vqe_config_errors():
+    with pytest.raises(ValueError, match="VQE tasks"):
+        RunConfig(**{**TINY, "task": "vqe_h3"})
+    with pytest.raises(ValueError, match="classification tasks only"):
+        RunConfig(**{**TINY, "task": "vqe_h2", "noise_aware": "gate_insertion"})

@@ -88,34 +88,45 @@ def aer_classification_accuracy(circuit, values: dict[str, float], x: torch.Tens
 
 
 def aer_energy(circuit, values: dict[str, float], terms, device: str, layout=None,
-               shots: int = 8192, seed: int = 0) -> float:
+               shots: int = 8192, seed: int = 0, noise: bool = True) -> float:
     """VQE energy ``sum_k c_k <P_k>`` measured with Aer under the device's noise model.
 
-    Each Pauli term is measured in its own rotated basis (X: H, Y: Sdg H) with ``shots`` shots.
+    Terms are measured in qubit-wise commuting groups (one circuit per group, with basis
+    rotations X: H, Y: Sdg H appended), ``shots`` shots each, all groups in one Aer run.
     """
-    from qnas.ir import Op
+    from qiskit import transpile
+    from qiskit_aer import AerSimulator
+    from qiskit_aer.noise import NoiseModel
 
+    from qnas.tasks.energy import measurement_groups, parity_signs, rotated
+
+    groups, const = measurement_groups(terms)
+    if not groups:
+        return const
+    circuit = circuit.bind(values)
+    if circuit.parameters or circuit.inputs:
+        missing = list(circuit.parameters) + list(circuit.inputs)
+        raise ValueError(f"no values for parameters {missing}")
+    backend = fake_backend(device)
+    qcs = []
+    for basis, _ in groups:
+        qc = rotated(circuit, basis).to_qiskit()
+        qc.measure_all()
+        qcs.append(qc)
+    tqcs = transpile(qcs, backend=backend, initial_layout=list(layout) if layout else None,
+                     optimization_level=1, seed_transpiler=seed)
+    sim = AerSimulator(method="density_matrix",
+                       noise_model=NoiseModel.from_backend(backend) if noise else None,
+                       seed_simulator=seed)
+    result = sim.run(tqcs, shots=shots).result()
     n = circuit.n_qubits
-    energy = 0.0
-    for label, coeff in terms:
-        if set(label) == {"I"}:
-            energy += coeff
-            continue
-        ops = list(circuit.ops)
-        for pos, ch in enumerate(reversed(label)):
-            if ch == "X":
-                ops.append(Op("h", (pos,)))
-            elif ch == "Y":
-                ops += [Op("sdg", (pos,)), Op("h", (pos,))]
-        from qnas.ir import Circuit
-
-        c = Circuit(n, tuple(ops), parameters=circuit.parameters, inputs=circuit.inputs)
-        counts = aer_counts(c, [dict(values)], device, layout, shots, seed)[0]
-        exp = 0.0
-        total = sum(counts.values())
-        for key, cnt in counts.items():
-            bits = key.replace(" ", "")[-n:]
-            parity = sum(int(bits[n - 1 - q]) for q, ch in enumerate(reversed(label)) if ch != "I")
-            exp += cnt * (-1) ** parity
-        energy += coeff * exp / total
+    energy = const
+    for i, (_, members) in enumerate(groups):
+        probs = np.zeros(2**n)
+        counts = result.get_counts(i)
+        for key, c in counts.items():
+            probs[int(key.replace(" ", "")[-n:], 2)] += c
+        probs /= probs.sum()
+        signs = parity_signs([t for t, _ in members], n).numpy()
+        energy += float(probs @ signs @ np.array([c for _, c in members]))
     return energy

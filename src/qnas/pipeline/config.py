@@ -63,8 +63,15 @@ class RunConfig(ConfigMixin):
     def __post_init__(self):
         from qnas.spaces import get_space
         from qnas.tasks.datasets import get_task
+        from qnas.tasks.vqe_tasks import is_vqe_task
 
-        get_task(self.task)
+        if not is_vqe_task(self.task):
+            try:
+                get_task(self.task)
+            except ValueError as e:
+                from qnas.tasks.vqe_tasks import VQE_TASKS
+
+                raise ValueError(f"{e}; VQE tasks: {', '.join(VQE_TASKS)}") from None
         get_space(self.space)
         from qnas.devices import Target  # noqa: F401  (import check only)
         from qnas.devices.fake import resolve_device
@@ -83,6 +90,8 @@ class RunConfig(ConfigMixin):
                              f"got {self.finetune_from!r}")
         if self.noise_aware not in (None, "gate_insertion"):
             raise ValueError(f"unknown noise_aware mode {self.noise_aware!r}")
+        if self.noise_aware and is_vqe_task(self.task):
+            raise ValueError("noise_aware training is implemented for classification tasks only")
         for name in ("max_blocks", "super_epochs", "batch_size", "search_population",
                      "search_iterations", "eval_shots", "eval_test_samples"):
             if getattr(self, name) < 1:

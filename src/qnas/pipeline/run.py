@@ -16,8 +16,6 @@ import torch
 
 from qnas.pipeline.config import RunConfig
 from qnas.pipeline.fit import fit
-from qnas.pipeline.fitness import NoisyFitness, noisy_logits
-from qnas.pipeline.model import accuracy, nll, noiseless_logits
 from qnas.pipeline.supertrain import SubCircuitCache, train_supercircuit
 from qnas.search.storage import atomic_write_text
 from qnas.train.checkpoint import load_checkpoint
@@ -65,38 +63,23 @@ class RunDir:
 
 
 class Context:
-    """Everything the stages share: data, encoder, readout, SuperCircuit, device target."""
+    """Everything the stages share: the objective (task), SuperCircuit, device target."""
 
     def __init__(self, cfg: RunConfig):
         from qnas.devices import Target
+        from qnas.pipeline.objective import make_objective
         from qnas.spaces import SuperCircuit
-        from qnas.tasks.datasets import TASKS, load_task_data
-        from qnas.tasks.encoders import get_encoder
-        from qnas.tasks.readout import ReadoutSpec
 
         torch.manual_seed(cfg.seed)
-        spec = TASKS[cfg.task]
         self.cfg = cfg
-        self.data = load_task_data(cfg.task, data_dir=cfg.data_dir, seed=cfg.seed)
-        self.encoder = get_encoder(spec.encoder)
-        self.n_qubits = spec.n_qubits
-        self.readout = ReadoutSpec.default(self.n_qubits, self.data.n_classes)
+        self.objective = make_objective(cfg)
+        self.n_qubits = self.objective.n_qubits
         self.target = Target.from_backend(cfg.device)
         if self.target.n_qubits < self.n_qubits:
             raise ValueError(f"task {cfg.task} needs {self.n_qubits} qubits; device "
                              f"{cfg.device} has {self.target.n_qubits}")
         self.sc = SuperCircuit(cfg.space, self.n_qubits, cfg.max_blocks, seed=cfg.seed)
-        self.circuits = SubCircuitCache(self.sc, self.encoder)
-        # The search's fitness set: the validation split, topped up with training samples when
-        # the split is smaller than ``search_valid_samples`` (digits4 has 29, vowel4 10: too
-        # few to rank candidates reliably).
-        nv = cfg.search_valid_samples
-        xv, yv = self.data.x_valid[:nv], self.data.y_valid[:nv]
-        if len(xv) < nv:
-            extra = nv - len(xv)
-            xv = torch.cat([xv, self.data.x_train[-extra:]])
-            yv = torch.cat([yv, self.data.y_train[-extra:]])
-        self.x_valid, self.y_valid = xv, yv
+        self.circuits = SubCircuitCache(self.sc, self.objective.encoder)
 
     def initial_weights(self, index, scratch: bool = False):
         """Start of a SubCircuit's training: inherited SuperCircuit weights or a fresh draw."""
@@ -106,8 +89,11 @@ class Context:
         return (torch.rand(len(index), generator=gen) * 2 - 1) * torch.pi
 
     def fitness(self, weights, noise=True):
-        return NoisyFitness(weights, self.circuits, self.target, self.x_valid, self.y_valid,
-                            self.readout, noise)
+        return self.objective.fitness(weights, self.circuits, self.target, noise)
+
+    def noisy_score(self, circuit, params, layout) -> float:
+        """Noisy validation accuracy (classification) or minus the noisy energy (VQE)."""
+        return self.objective.noisy_score(circuit, params, self.target, layout)
 
     def spec_from_string(self, s):
         from qnas.spaces import SubCircuitSpec
@@ -138,35 +124,23 @@ def _search(ctx: Context, run: RunDir, name: str, weights, noise: bool, progress
 
 
 def _finetune(ctx, run, name, circuit, init, layout, progress, epochs=None, pruner=None):
-    cfg = ctx.cfg
+    cfg, obj = ctx.cfg, ctx.objective
     params = torch.nn.Parameter(init.detach().clone())
     noise_aware = cfg.noise_aware == "gate_insertion" and layout is not None
 
     def loss_fn(p, xb, yb):
         if noise_aware:
-            from qnas.train.noise import gate_insertion_logits
+            return obj.noise_aware_loss(circuit, p, xb, yb, ctx.target, layout, cfg.noise_scale)
+        return obj.loss(circuit, p, xb, yb)
 
-            return nll(gate_insertion_logits(circuit, p, xb, ctx.readout, ctx.target, layout,
-                                             cfg.noise_scale), yb)
-        return nll(noiseless_logits(circuit, p, xb, ctx.readout), yb)
-
-    def on_epoch(p):
-        with torch.no_grad():
-            return {"valid_acc": accuracy(noiseless_logits(circuit, p, ctx.data.x_valid,
-                                                           ctx.readout), ctx.data.y_valid)}
-
-    hist = fit(params, loss_fn, ctx.data.x_train, ctx.data.y_train,
-               epochs=epochs or cfg.finetune_epochs, lr=cfg.lr, weight_decay=cfg.weight_decay,
-               batch_size=cfg.batch_size, warmup_epochs=cfg.warmup_epochs, seed=cfg.seed,
-               checkpoint=run.ckpt(name), progress=progress, desc=name,
-               after_step=pruner.apply if pruner is not None else None, on_epoch=on_epoch)
+    x, y = obj.train_xy()
+    hist = fit(params, loss_fn, x, y, epochs=epochs or cfg.finetune_epochs, lr=cfg.lr,
+               weight_decay=cfg.weight_decay, batch_size=cfg.batch_size,
+               warmup_epochs=cfg.warmup_epochs, seed=cfg.seed, checkpoint=run.ckpt(name),
+               progress=progress, desc=name,
+               after_step=pruner.apply if pruner is not None else None,
+               on_epoch=lambda p: obj.on_epoch(circuit, p))
     return params.detach(), hist
-
-
-def _noisy_valid(ctx, circuit, params, layout):
-    with torch.no_grad():
-        logits = noisy_logits(circuit, params, ctx.x_valid, ctx.readout, ctx.target, layout)
-    return accuracy(logits, ctx.y_valid)
 
 
 def run_pipeline(cfg: RunConfig, out: Path, resume: bool = False, progress: bool = True,
@@ -177,8 +151,7 @@ def run_pipeline(cfg: RunConfig, out: Path, resume: bool = False, progress: bool
     run = RunDir(out, cfg, resume)
     ctx = Context(cfg)
     sc_hist = run.stage("supercircuit", lambda: {"history": train_supercircuit(
-        cfg, ctx.sc, ctx.encoder, ctx.readout, ctx.data, run.ckpt("supercircuit"), progress)},
-        log)
+        cfg, ctx.sc, ctx.objective, run.ckpt("supercircuit"), progress)}, log)
     st = load_checkpoint(run.ckpt("supercircuit"))
     with torch.no_grad():
         ctx.sc.weights.copy_(st["params"])

@@ -27,7 +27,7 @@ def _values(rec) -> tuple[Circuit, dict]:
 
 def after_search(ctx, run, found, progress, log) -> dict:
     """Fine-tune the found SubCircuit from inherited weights, then prune it iteratively."""
-    from qnas.pipeline.run import _finetune, _noisy_valid
+    from qnas.pipeline.run import _finetune
     from qnas.prune import MagnitudePruner, remove_pruned_gates
 
     cfg = ctx.cfg
@@ -39,7 +39,7 @@ def after_search(ctx, run, found, progress, log) -> dict:
         params, hist = _finetune(ctx, run, "finetune", circuit, ctx.initial_weights(index), layout,
                                  progress)
         return {"model": _record(circuit, params, layout, history=hist,
-                                 noisy_valid_acc=_noisy_valid(ctx, circuit, params, layout))}
+                                 noisy_score=ctx.noisy_score(circuit, params, layout))}
 
     trained = run.stage("train", train, log)["model"]
 
@@ -59,15 +59,15 @@ def after_search(ctx, run, found, progress, log) -> dict:
         rec = _record(circuit, params, layout, steps=steps, sparsity=pruner.sparsity,
                       exported=exported.to_text(), n_2q_exported=exported.num_two_qubit_gates,
                       n_ops_exported=len(exported.ops), n_ops=len(circuit.ops),
-                      noisy_valid_acc=_noisy_valid(ctx, circuit, params, layout))
+                      noisy_score=ctx.noisy_score(circuit, params, layout))
         return {"model": rec}
 
     pruned = run.stage("prune", prune, log)["model"] if cfg.prune_target > 0 else None
-    # The deployed model is the pruned one unless pruning lost noisy validation accuracy.
+    # The deployed model is the pruned one unless pruning lost noisy validation score.
     out = {"quantumnas_unpruned": trained, "quantumnas": trained}
     if pruned is not None:
         out["quantumnas_pruned"] = pruned
-        if pruned["noisy_valid_acc"] >= trained["noisy_valid_acc"]:
+        if pruned["noisy_score"] >= trained["noisy_score"]:
             out["quantumnas"] = pruned
     return out
 
@@ -147,26 +147,16 @@ def baselines(ctx, run, found, progress, log) -> dict:
 
 
 def evaluate_all(ctx, models: dict) -> dict:
-    """Test accuracy of every model under Qiskit Aer with the fake device's noise model."""
-    from qnas.backends.aer_eval import aer_classification_accuracy
-    from qnas.pipeline.model import accuracy, noiseless_logits
-
-    cfg = ctx.cfg
-    n = cfg.eval_test_samples
-    x, y = ctx.data.x_test[:n], ctx.data.y_test[:n]
+    """Every model under Qiskit Aer with the fake device's noise model: test accuracy of a
+    classifier (first ``eval_test_samples`` inputs) or a VQE energy, ``eval_shots`` shots."""
     out = {}
     for name, rec in models.items():
-        circuit, values = _values(rec)
+        trained, trained_values = _values(rec)
+        deployed, values = trained, trained_values
         if "exported" in rec:  # pruned gates are absent from what is deployed
-            circuit = Circuit.from_text(rec["exported"])
-            values = {}
-        acc = aer_classification_accuracy(circuit, values, x, y, ctx.readout, cfg.device,
-                                          rec["layout"], cfg.eval_shots, cfg.seed)
-        with torch.no_grad():
-            c0, v0 = _values(rec)
-            p = torch.tensor([v0[k] for k in c0.parameters])
-            clean = accuracy(noiseless_logits(c0, p, x, ctx.readout), y)
-        out[name] = {"aer_noisy_acc": acc, "noiseless_acc": clean, "n_test": len(y)}
+            deployed, values = Circuit.from_text(rec["exported"]), {}
+        out[name] = ctx.objective.evaluate(deployed, values, trained, trained_values,
+                                           rec["layout"])
     return out
 
 
@@ -193,8 +183,7 @@ def report(ctx, run, sc_hist, found, models, evals, log) -> dict:
     rows = []
     for name, ev in evals.items():
         rec = models[name]
-        rows.append({"model": name, "aer_noisy_acc": ev["aer_noisy_acc"],
-                     "noiseless_acc": ev["noiseless_acc"],
+        rows.append({"model": name, **{m: ev[m] for m in ctx.objective.metrics},
                      "n_2q": rec.get("n_2q_exported", rec["n_2q"]), "n_params": rec["n_params"],
                      "layout": rec["layout"]})
     stage_seconds = {}
@@ -208,17 +197,20 @@ def report(ctx, run, sc_hist, found, models, evals, log) -> dict:
 
     atomic_write_text(run.root / "results.json", json.dumps(results, indent=1))
     try:
-        write_plots(run.root / "plots", sc_hist, found, models, rows)
+        write_plots(run.root / "plots", sc_hist, found, models, rows, ctx.objective.kind)
     except Exception as e:  # noqa: BLE001
         log(f"plot warning: {e}")
-    log(format_table(rows, cfg))
+    log(format_table(rows, cfg, ctx.objective))
     return results
 
 
-def format_table(rows, cfg) -> str:
-    head = f"{cfg.task} on {cfg.device} ({cfg.space}), Qiskit Aer noisy test accuracy"
-    lines = [head, f"{'model':<20}{'aer acc':>9}{'clean acc':>11}{'#2q':>6}{'#params':>9}  layout"]
+def format_table(rows, cfg, objective) -> str:
+    m1, m2 = objective.metrics
+    l1, l2 = objective.metric_labels
+    what = "test accuracy" if objective.kind == "classification" else "energy (Ha)"
+    head = f"{cfg.task} on {cfg.device} ({cfg.space}), Qiskit Aer noisy {what}"
+    lines = [head, f"{'model':<20}{l1:>10}{l2:>11}{'#2q':>6}{'#params':>9}  layout"]
     for r in rows:
-        lines.append(f"{r['model']:<20}{r['aer_noisy_acc']:>9.3f}{r['noiseless_acc']:>11.3f}"
+        lines.append(f"{r['model']:<20}{r[m1]:>10.4f}{r[m2]:>11.4f}"
                      f"{r['n_2q']:>6}{r['n_params']:>9}  {r['layout']}")
     return "\n".join(lines)

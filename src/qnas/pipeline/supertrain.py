@@ -9,7 +9,7 @@ import pickle
 from pathlib import Path
 
 from qnas.pipeline.fit import fit
-from qnas.pipeline.model import classifier_circuit, nll, noiseless_logits
+from qnas.pipeline.model import classifier_circuit
 from qnas.spaces import ProgressiveSampler, RestrictedSampler, SpecGenes, UniformSampler
 
 
@@ -23,7 +23,8 @@ def make_sampler(cfg, sc, total_steps: int):
 
 
 class SubCircuitCache:
-    """Classifier circuit and weight index per spec (built once each)."""
+    """Circuit (encoder + ansatz, or the ansatz alone without an encoder) and weight index
+    per spec, built once each."""
 
     def __init__(self, sc, encoder):
         self.sc, self.encoder, self._c = sc, encoder, {}
@@ -31,22 +32,24 @@ class SubCircuitCache:
     def __call__(self, spec):
         if spec not in self._c:
             ansatz, index = self.sc.subcircuit(spec)
-            self._c[spec] = (classifier_circuit(self.encoder, ansatz), index)
+            circuit = ansatz if self.encoder is None else classifier_circuit(self.encoder, ansatz)
+            self._c[spec] = (circuit, index)
         return self._c[spec]
 
 
-def train_supercircuit(cfg, sc, encoder, readout, data, checkpoint: Path, progress=True):
+def train_supercircuit(cfg, sc, objective, checkpoint: Path, progress=True):
     """Train ``sc.weights`` by sampling one SubCircuit per step; resumable."""
-    steps_per_epoch = -(-len(data.x_train) // cfg.batch_size)
+    x, y = objective.train_xy()
+    steps_per_epoch = -(-len(x) // cfg.batch_size)
     sampler = make_sampler(cfg, sc, cfg.super_epochs * steps_per_epoch)
-    circuits = SubCircuitCache(sc, encoder)
+    circuits = SubCircuitCache(sc, objective.encoder)
     step = [0]
 
     def loss_fn(weights, xb, yb):
         spec = sampler.sample(step[0])
         step[0] += 1
         circuit, index = circuits(spec)
-        return nll(noiseless_logits(circuit, weights[index], xb, readout), yb)
+        return objective.loss(circuit, weights[index], xb, yb)
 
     def get_state():
         return {"sampler": pickle.dumps(sampler), "step": step[0]}
@@ -56,7 +59,7 @@ def train_supercircuit(cfg, sc, encoder, readout, data, checkpoint: Path, progre
         sampler = pickle.loads(st["sampler"])
         step[0] = st["step"]
 
-    return fit(sc.weights, loss_fn, data.x_train, data.y_train, epochs=cfg.super_epochs,
+    return fit(sc.weights, loss_fn, x, y, epochs=cfg.super_epochs,
                lr=cfg.lr, weight_decay=cfg.weight_decay, batch_size=cfg.batch_size,
                warmup_epochs=cfg.warmup_epochs, seed=cfg.seed, checkpoint=checkpoint,
                progress=progress, desc="supercircuit", extra_state=(get_state, set_state))

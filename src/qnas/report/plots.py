@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def write_plots(folder: Path, sc_hist: dict, found: dict, models: dict, rows: list) -> list[Path]:
+def write_plots(folder: Path, sc_hist: dict, found: dict, models: dict, rows: list,
+                kind: str = "classification") -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -33,17 +34,24 @@ def write_plots(folder: Path, sc_hist: dict, found: dict, models: dict, rows: li
     best = found.get("best_by_generation", [])
     ax.plot(range(len(best)), [-f for f in best], marker="o")
     ax.set_xlabel("generation")
-    ax.set_ylabel("best noisy validation loss")
+    ax.set_ylabel("best noisy validation loss" if kind == "classification"
+                  else "best noisy energy (Ha)")
     ax.set_title("Evolutionary co-search")
     paths.append(_save(fig, folder / "search_progress.png"))
     fig, ax = plt.subplots(figsize=(6, 4))
+    metric = "aer_noisy_acc" if kind == "classification" else "aer_energy"
     for r in rows:
-        ax.scatter(r["n_2q"], r["aer_noisy_acc"], s=40)
-        ax.annotate(r["model"], (r["n_2q"], r["aer_noisy_acc"]), fontsize=8)
+        ax.scatter(r["n_2q"], r[metric], s=40)
+        ax.annotate(r["model"], (r["n_2q"], r[metric]), fontsize=8)
     ax.set_xlabel("2-qubit gates (logical circuit)")
-    ax.set_ylabel("Qiskit Aer noisy test accuracy")
-    ax.set_title("Accuracy vs 2-qubit gates")
-    paths.append(_save(fig, folder / "acc_vs_2q.png"))
+    if kind == "classification":
+        ax.set_ylabel("Qiskit Aer noisy test accuracy")
+        ax.set_title("Accuracy vs 2-qubit gates")
+        paths.append(_save(fig, folder / "acc_vs_2q.png"))
+    else:
+        ax.set_ylabel("Qiskit Aer noisy energy (Ha)")
+        ax.set_title("Energy vs 2-qubit gates")
+        paths.append(_save(fig, folder / "energy_vs_2q.png"))
     return paths
 
 
