@@ -85,10 +85,20 @@ def p_diag(p, dtype):
 
 
 def u3(p, dtype):
+    # Entries are magnitude x phase: (c, -s, s, c) x exp(i (0, lam, phi, phi + lam)), built
+    # from two small tensors so the autograd graph stays short for batched gate groups.
+    # (Not torch.polar: its gradient assumes a non-negative magnitude.)
     rd = _real_dtype(dtype)
-    th, ph, lam = (p[..., i].to(rd) for i in range(3))
-    c, s = torch.cos(th / 2).to(dtype), torch.sin(th / 2).to(dtype)
-    return _mat2(c, -_expi(lam, dtype) * s, _expi(ph, dtype) * s, _expi(ph + lam, dtype) * c)
+    p = p.to(rd)
+    half = p[..., 0] / 2
+    c, s = torch.cos(half), torch.sin(half)
+    mag = torch.stack([c, -s, s, c], -1)
+    phase = p[..., 1:] @ _U3_PHASES.to(dtype=rd, device=p.device)
+    out = torch.complex(mag * torch.cos(phase), mag * torch.sin(phase))
+    return out.to(dtype).reshape(p.shape[:-1] + (2, 2))
+
+
+_U3_PHASES = torch.tensor([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])  # (phi, lam) -> phases
 
 
 def u2(p, dtype):
