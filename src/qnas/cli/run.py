@@ -14,7 +14,9 @@ from pathlib import Path
 
 def add_parser(sub) -> None:
     p = sub.add_parser("run", help="train SuperCircuit, co-search, train, prune, evaluate")
-    p.add_argument("--task", default="digits4")
+    p.add_argument("--task", default="digits4",
+                   help="digits4, mnist2/4/10, fashion2/4/10, vowel4, or a VQE task: vqe_h2, "
+                        "vqe_lih, vqe_h2o, vqe_ch4, vqe_beh2")
     p.add_argument("--device", default="santiago")
     p.add_argument("--space", default="u3cu3")
     p.add_argument("--preset", default="quick", choices=("quick", "paper"))

@@ -43,6 +43,11 @@ class ClassificationObjective:
             yv = torch.cat([yv, self.data.y_train[-extra:]])
         self.x_valid, self.y_valid = xv, yv
 
+    def info(self) -> dict:
+        d = self.data
+        return {"n_classes": d.n_classes, "n_train": len(d.y_train), "n_valid": len(d.y_valid),
+                "n_test": len(d.y_test)}
+
     def train_xy(self):
         return self.data.x_train, self.data.y_train
 
@@ -106,6 +111,12 @@ class EnergyObjective:
         self.terms = self.hamiltonian.terms
         self.n_qubits = self.hamiltonian.n_qubits
         self.encoder = None
+
+    def info(self) -> dict:
+        h = self.hamiltonian
+        return {"molecule": h.name, "n_qubits": h.n_qubits, "mapping": h.mapping,
+                "active_orbitals": list(h.active_orbitals), "exact_energy": h.exact_energy,
+                "hf_energy": h.hf_energy, "n_terms": len(h.terms)}
 
     def train_xy(self):
         n = self.steps_per_epoch * self.cfg.batch_size

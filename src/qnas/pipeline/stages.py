@@ -192,6 +192,7 @@ def report(ctx, run, sc_hist, found, models, evals, log) -> dict:
 
         stage_seconds[p.stem] = json.loads(p.read_text()).get("seconds")
     results = {"config": cfg.to_dict(), "search": found, "table": rows,
+               "evaluations": evals, "task_info": ctx.objective.info(),
                "stage_seconds": stage_seconds}
     import json
 
@@ -209,6 +210,9 @@ def format_table(rows, cfg, objective) -> str:
     l1, l2 = objective.metric_labels
     what = "test accuracy" if objective.kind == "classification" else "energy (Ha)"
     head = f"{cfg.task} on {cfg.device} ({cfg.space}), Qiskit Aer noisy {what}"
+    info = objective.info()
+    if "exact_energy" in info:
+        head += f"; exact energy {info['exact_energy']:.4f} Ha"
     lines = [head, f"{'model':<20}{l1:>10}{l2:>11}{'#2q':>6}{'#params':>9}  layout"]
     for r in rows:
         lines.append(f"{r['model']:<20}{r[m1]:>10.4f}{r[m2]:>11.4f}"
