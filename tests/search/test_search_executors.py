@@ -71,3 +71,22 @@ def test_dask_process_cluster_identical(tmp_path):
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
     a = run(tmp_path, LocalExecutor(workers=0), "inproc")
     assert a[0].population == d[0].population and a[1] == d[1]
+
+
+def test_ray_identical(tmp_path):
+    pytest.importorskip("ray")
+    import sys
+
+    from ray import cloudpickle
+
+    from qnas.search.executors import make_executor
+
+    # Ray workers cannot import this test module by name: ship its functions by value
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    try:
+        r = run(tmp_path, make_executor("ray", workers=2), "ray")
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    a = run(tmp_path, LocalExecutor(workers=0), "inproc")
+    assert a[0].population == r[0].population and a[0].best_genome == r[0].best_genome
+    assert a[1] == r[1] and len(a[1]) == a[0].n_evaluated

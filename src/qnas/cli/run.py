@@ -25,7 +25,7 @@ def add_parser(sub) -> None:
     p.add_argument("--data-dir", default=None, help="data directory (default: $QNAS_DATA)")
     p.add_argument("--out", default=None, help="run directory (default: runs/TASK-DEVICE-SPACE)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run")
-    p.add_argument("--executor", default=None, choices=("local", "dask"))
+    p.add_argument("--executor", default=None, choices=("local", "dask", "ray"))
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--noise-aware", default=None, choices=("gate_insertion",))
     p.add_argument("--baselines", default=None,

@@ -43,7 +43,7 @@ class RunConfig(ConfigMixin):
     search_iterations: int = 4
     search_valid_samples: int = 64
     max_two_qubit_gates: int | None = None
-    executor: str = "local"  # local | dask
+    executor: str = "local"  # local | dask | ray
     workers: int = 0
     # After the search
     finetune_epochs: int = 10
@@ -83,8 +83,8 @@ class RunConfig(ConfigMixin):
                 raise ValueError(f"unknown baseline {b!r}; expected some of {BASELINES}")
         if self.sampler not in ("uniform", "restricted", "progressive"):
             raise ValueError(f"unknown sampler {self.sampler!r}")
-        if self.executor not in ("local", "dask"):
-            raise ValueError(f"unknown executor {self.executor!r}; expected local or dask")
+        if self.executor not in ("local", "dask", "ray"):
+            raise ValueError(f"unknown executor {self.executor!r}; expected local, dask or ray")
         if self.finetune_from not in ("scratch", "inherited"):
             raise ValueError(f"finetune_from must be 'scratch' or 'inherited', "
                              f"got {self.finetune_from!r}")

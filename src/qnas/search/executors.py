@@ -129,21 +129,35 @@ class RayExecutor(Executor):
             raise ImportError("RayExecutor needs ray: pip install ray") from None
         self.address = address
         self.init_kwargs = init_kwargs
+        self._started = False
 
     def map(self, fn, items):
         import ray
 
         if not ray.is_initialized():
             ray.init(address=self.address, **self.init_kwargs)
+            self._started = True
         remote = ray.remote(fn)
         refs = [remote.remote(x) for x in items]
         return _in_order(refs, ray.get, lambda r: ray.cancel(r))
 
+    def close(self) -> None:
+        if self._started:  # shut down only a local Ray this executor started
+            import ray
+
+            ray.shutdown()
+            self._started = False
+
 
 def make_executor(kind: str = "local", workers: int = 0, address: str | None = None) -> Executor:
-    """An executor by name: ``local`` (``workers`` processes; 0 = in-process) or ``dask``."""
+    """An executor by name: ``local`` (``workers`` processes; 0 = in-process), ``dask`` or
+    ``ray`` (a cluster at ``address``, else a local one with ``workers`` CPUs)."""
     if kind == "local":
         return LocalExecutor(workers=workers)
     if kind == "dask":
         return DaskExecutor(address=address) if address else DaskExecutor(n_workers=workers or 2)
-    raise ValueError(f"unknown executor {kind!r}; expected 'local' or 'dask'")
+    if kind == "ray":
+        if address:
+            return RayExecutor(address=address)
+        return RayExecutor(num_cpus=workers or 2, include_dashboard=False)
+    raise ValueError(f"unknown executor {kind!r}; expected 'local', 'dask' or 'ray'")
