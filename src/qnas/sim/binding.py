@@ -60,7 +60,7 @@ def check_values(t: torch.Tensor | None, names, what: str) -> torch.Tensor | Non
             f"{what} has shape {shape}, expected [{k}] or [B, {k}] "
             f"(names: {list(names)[:8]}{'...' if k > 8 else ''})"
         )
-    if torch.isnan(t).any() or torch.isinf(t).any():
+    if not bool(torch.isfinite(t).all()):
         raise ValueError(f"{what} contain NaN or Inf values")
     return t
 
