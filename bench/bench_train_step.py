@@ -130,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default=",".join(f"{n}x{b}" for n, b in TRAIN_SIZES),
                     help="comma list of NQUBITSxBATCH (default %(default)s)")
     ap.add_argument("--frameworks", default="qnas,torchquantum,pennylane")
-    ap.add_argument("--warmup", type=int, default=1)
-    ap.add_argument("--repeats", type=int, default=7, help="max timed steps per cell")
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=15, help="max timed steps per cell")
     ap.add_argument("--budget-s", type=float, default=8.0,
                     help="stop timing a cell after this many seconds (>= 1 timed step)")
     ap.add_argument("--pennylane-max-qubits", type=int, default=10,
