@@ -34,6 +34,9 @@ class RunConfig(ConfigMixin):
     warmup_epochs: int = 1
     sampler: str = "restricted"  # uniform | restricted | progressive
     restricted_genes: int = 2
+    # Sandwich rule (BigNAS): each step also trains the largest SubCircuit, so that the
+    # full design keeps competitive inherited weights (costs ~2x SuperCircuit time).
+    sandwich: bool = False
     # Evolutionary co-search
     search_population: int = 10
     search_parents: int = 4

@@ -8,6 +8,8 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import torch
+
 from qnas.pipeline.fit import fit
 from qnas.pipeline.model import classifier_circuit
 from qnas.spaces import ProgressiveSampler, RestrictedSampler, SpecGenes, UniformSampler
@@ -38,18 +40,39 @@ class SubCircuitCache:
 
 
 def train_supercircuit(cfg, sc, objective, checkpoint: Path, progress=True):
-    """Train ``sc.weights`` by sampling one SubCircuit per step; resumable."""
+    """Train ``sc.weights`` by sampling one SubCircuit per step; resumable.
+
+    Only the weights of the step's SubCircuit change in that step. With ``cfg.sandwich`` the
+    largest SubCircuit's loss is added to every step's loss.
+    """
     x, y = objective.train_xy()
     steps_per_epoch = -(-len(x) // cfg.batch_size)
     sampler = make_sampler(cfg, sc, cfg.super_epochs * steps_per_epoch)
     circuits = SubCircuitCache(sc, objective.encoder)
+    full = sc.full_spec() if cfg.sandwich else None
     step = [0]
+    frozen = {}
 
     def loss_fn(weights, xb, yb):
         spec = sampler.sample(step[0])
         step[0] += 1
         circuit, index = circuits(spec)
-        return objective.loss(circuit, weights[index], xb, yb)
+        loss = objective.loss(circuit, weights[index], xb, yb)
+        used = index
+        if full is not None and spec != full:
+            circuit, used = circuits(full)
+            loss = loss + objective.loss(circuit, weights[used], xb, yb)
+        unused = torch.ones(len(weights), dtype=torch.bool)
+        unused[used] = False
+        frozen["mask"], frozen["values"] = unused, weights.detach()[unused].clone()
+        return loss
+
+    def keep_unused(weights):
+        # Adam's weight decay is part of the gradient and Adam normalises it, so a weight
+        # outside the sampled SubCircuit would move by ~lr per step towards 0 (an identity
+        # gate): weights that took no part in the step keep their values.
+        with torch.no_grad():
+            weights[frozen["mask"]] = frozen["values"]
 
     def get_state():
         return {"sampler": pickle.dumps(sampler), "step": step[0]}
@@ -62,4 +85,5 @@ def train_supercircuit(cfg, sc, objective, checkpoint: Path, progress=True):
     return fit(sc.weights, loss_fn, x, y, epochs=cfg.super_epochs,
                lr=cfg.lr, weight_decay=cfg.weight_decay, batch_size=cfg.batch_size,
                warmup_epochs=cfg.warmup_epochs, seed=cfg.seed, checkpoint=checkpoint,
-               progress=progress, desc="supercircuit", extra_state=(get_state, set_state))
+               progress=progress, desc="supercircuit", extra_state=(get_state, set_state),
+               after_step=keep_unused)
