@@ -117,3 +117,24 @@ def test_multi_objective_front_matches_brute_force():
     assert got == expect and len(got) >= 2
     n2qs = [n for _, _, n in s.pareto_front()]
     assert n2qs == sorted(n2qs)
+
+
+def test_initial_genomes_lead_generation_zero_and_enter_the_config():
+    from qnas.search import GenomeSpace
+
+    space = GenomeSpace(GENES, 5)
+    full = space.make([hi for _, hi in GENES.bounds], (0, 1, 2))
+    s = EvolutionSearch(GENES, 5, population=6, parents=2, mutations=2, crossovers=1,
+                        iterations=2, seed=0, initial=[full])
+    first = s.ask()
+    assert first[0] == full and len(first) == 6 and len({g.key for g in first}) == 6
+    plain = EvolutionSearch(GENES, 5, population=6, parents=2, mutations=2, crossovers=1,
+                            iterations=2, seed=0)
+    assert full not in plain.ask()
+    assert s.config["initial"] == [full.to_dict()] and "initial" not in plain.config
+    with pytest.raises(ValueError, match="exceed the population"):
+        EvolutionSearch(GENES, 5, population=1, parents=1, mutations=0, crossovers=0,
+                        iterations=1, initial=[full, space.make(full.genes, (1, 2, 3))])
+    with pytest.raises(ValueError, match="layout"):
+        EvolutionSearch(GENES, 5, population=2, parents=1, initial=[
+            type(full)(full.spec, (0, 0, 1), full.genes)])

@@ -46,6 +46,7 @@ class RunConfig(ConfigMixin):
     search_iterations: int = 4
     search_valid_samples: int = 64
     max_two_qubit_gates: int | None = None
+    search_include_full: bool = False  # generation 0 includes the full design (identity layout)
     executor: str = "local"  # local | dask | ray
     workers: int = 0
     # After the search

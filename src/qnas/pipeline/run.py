@@ -102,15 +102,19 @@ class Context:
 
 
 def _search(ctx: Context, run: RunDir, name: str, weights, noise: bool, progress: bool):
-    from qnas.search import EvolutionSearch, SearchStore, run_search
+    from qnas.search import EvolutionSearch, GenomeSpace, SearchStore, run_search
     from qnas.search.executors import make_executor
     from qnas.spaces import SpecGenes
 
     cfg = ctx.cfg
     genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
+    initial = ()
+    if cfg.search_include_full:
+        space = GenomeSpace(genes, ctx.target.n_qubits)
+        initial = (space.make(genes.encode(ctx.sc.full_spec()), range(ctx.n_qubits)),)
     search = EvolutionSearch(genes, ctx.target.n_qubits, cfg.search_population, cfg.search_parents,
                              cfg.search_mutations, cfg.search_mutation_prob, cfg.search_crossovers,
-                             cfg.search_iterations, seed=cfg.seed)
+                             cfg.search_iterations, seed=cfg.seed, initial=initial)
     store = SearchStore(run.root / name, device=cfg.device, seed=cfg.seed)
     res = run_search(search, ctx.fitness(weights, noise), store, make_executor(cfg.executor,
                      cfg.workers), progress=progress)

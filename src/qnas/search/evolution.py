@@ -1,6 +1,7 @@
 """Evolutionary co-search of SubCircuit and qubit layout, with an ask/tell interface.
 
-Generation 0 is ``population`` random genomes. After a generation is fully told, the
+Generation 0 is ``population`` random genomes (after any ``initial`` genomes, e.g. the full
+design, which a random draw would almost never produce). After a generation is fully told, the
 ``parents`` best are kept and ``mutations`` mutants plus ``crossovers`` cross-overs of
 them form the next generation (parents keep their fitness; only children are asked).
 Fitness: higher is better. The search ends after ``iterations`` generations.
@@ -19,7 +20,7 @@ Fitness: higher is better. The search ends after ``iterations`` generations.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,7 @@ class EvolutionSearch:
         crossover=None,
         selection=None,
         max_tries: int = 200,
+        initial: Sequence[Genome] = (),
     ):
         self.space = GenomeSpace(space_genes, n_device_qubits)
         for nm, v, lo in (("population", population, 1), ("parents", parents, 1),
@@ -95,6 +97,10 @@ class EvolutionSearch:
         self.members: list[Genome] = []
         self.fitness: list[float | None] = []
         self.costs: list[tuple[int, int] | None] = []
+        self.initial = tuple(self.space.make(g.genes, g.layout) for g in initial)
+        if len(self.initial) > self.population:
+            raise ValueError(f"{len(self.initial)} initial genomes exceed the population "
+                             f"({self.population})")
         self._fill(self.population, parents=None)
 
     # -- configuration identity (checked on resume) ----------------------------
@@ -110,6 +116,7 @@ class EvolutionSearch:
             "max_params": c.max_params if c else None,
             "max_two_qubit_gates": c.max_two_qubit_gates if c else None,
             "strategies": [repr(self.mutation), repr(self.crossover), repr(self.selection)],
+            **({"initial": [g.to_dict() for g in self.initial]} if self.initial else {}),
         }
 
     # -- ask / tell -------------------------------------------------------------
@@ -190,7 +197,14 @@ class EvolutionSearch:
     def _fill(self, n_random: int, parents: list[int] | None) -> None:
         seen = {g.key for g in self.members}
         if parents is None:
-            makers = [self._random] * n_random
+            for g in self.initial:
+                ok, cost = self._valid(g)
+                if ok and g.key not in seen:
+                    seen.add(g.key)
+                    self.members.append(g)
+                    self.fitness.append(None)
+                    self.costs.append(cost)
+            makers = [self._random] * (n_random - len(self.members))
         else:
             pg = [self.members[i] for i in parents]
 
