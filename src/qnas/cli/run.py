@@ -29,7 +29,7 @@ def add_parser(sub) -> None:
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--sandwich", action="store_true",
                    help="train the full SubCircuit at every SuperCircuit step too, and put the "
-                        "full design in the search's first generation")
+                        "full design on 5 layouts in the search's first generation")
     p.add_argument("--noise-aware", default=None, choices=("gate_insertion",))
     p.add_argument("--baselines", default=None,
                    help="comma list of human,random,noise_unaware,mapping_only (or 'none')")
@@ -53,7 +53,8 @@ def run(args) -> int:
     if args.noise_aware:
         over["noise_aware"] = args.noise_aware
     if args.sandwich:
-        over["sandwich"] = over["search_include_full"] = True
+        over["sandwich"] = True
+        over["search_full_layouts"] = 5
     if args.baselines is not None:
         over["baselines"] = () if args.baselines == "none" else tuple(
             b.strip() for b in args.baselines.split(",") if b.strip())

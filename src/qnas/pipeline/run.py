@@ -101,17 +101,35 @@ class Context:
         return SubCircuitSpec.from_string(s)
 
 
+def _full_design_genomes(ctx: Context, genes, n_layouts: int) -> tuple:
+    """The full design on ``n_layouts`` distinct layouts: identity first, then seeded random
+    ones (a random first generation almost never holds the full design, and one bad layout
+    would make it look worse than it is)."""
+    import numpy as np
+
+    from qnas.search import GenomeSpace, random_layout
+
+    space = GenomeSpace(genes, ctx.target.n_qubits)
+    full = genes.encode(ctx.sc.full_spec())
+    n = ctx.n_qubits
+    layouts, rng = [tuple(range(n))], np.random.default_rng(ctx.cfg.seed + 7)
+    for _ in range(50 * n_layouts):
+        if len(layouts) >= n_layouts:
+            break
+        lay = tuple(random_layout(n, ctx.target.n_qubits, rng))
+        if lay not in layouts:
+            layouts.append(lay)
+    return tuple(space.make(full, lay) for lay in layouts[:n_layouts])
+
+
 def _search(ctx: Context, run: RunDir, name: str, weights, noise: bool, progress: bool):
-    from qnas.search import EvolutionSearch, GenomeSpace, SearchStore, run_search
+    from qnas.search import EvolutionSearch, SearchStore, run_search
     from qnas.search.executors import make_executor
     from qnas.spaces import SpecGenes
 
     cfg = ctx.cfg
     genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
-    initial = ()
-    if cfg.search_include_full:
-        space = GenomeSpace(genes, ctx.target.n_qubits)
-        initial = (space.make(genes.encode(ctx.sc.full_spec()), range(ctx.n_qubits)),)
+    initial = _full_design_genomes(ctx, genes, cfg.search_full_layouts)
     search = EvolutionSearch(genes, ctx.target.n_qubits, cfg.search_population, cfg.search_parents,
                              cfg.search_mutations, cfg.search_mutation_prob, cfg.search_crossovers,
                              cfg.search_iterations, seed=cfg.seed, initial=initial)
