@@ -80,10 +80,22 @@ def test_existing_run_dir_needs_resume_and_same_config(tmp_path):
     ({"task": "mnist5"}, "unknown task"),
     ({"device": "santago"}, "unknown device.*santiago"),
     ({"baselines": ("human", "oracle")}, "unknown baseline"),
+    ({"search_metric": "f1"}, "unknown search_metric"),
 ])
 def test_bad_config(kw, msg):
     with pytest.raises(ValueError, match=msg):
         RunConfig(**{**TINY, **kw})
+
+
+def test_shipped_quick_robust_config_is_quick_plus_search_changes():
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "configs" / "quick-robust.toml"
+    robust = RunConfig.from_file(path).to_dict()
+    quick = RunConfig.from_preset("quick").to_dict()
+    diff = {k for k in robust if robust[k] != quick[k]}
+    assert diff == {"preset", "sandwich", "search_full_layouts", "search_metric",
+                    "search_valid_samples"}
 
 
 def test_config_file_round_trip(tmp_path):

@@ -22,3 +22,37 @@ def test_full_design_genomes_distinct_layouts():
 def test_full_layouts_bounded_by_population():
     with pytest.raises(ValueError, match="search_full_layouts"):
         RunConfig(task="digits4", search_population=4, search_full_layouts=5)
+
+
+def test_accuracy_metric_scores_by_accuracy_and_breaks_ties_by_loss(monkeypatch):
+    from types import SimpleNamespace
+
+    import torch
+
+    import qnas.pipeline.fitness as fitness
+
+    y = torch.tensor([0, 1, 0, 1])
+
+    def logits(rows):
+        return torch.log_softmax(torch.tensor(rows), -1)
+
+    # Noise-flattened but always right vs confident and right 3 times out of 4.
+    flat_right = logits([[0.01, 0], [0, 0.01], [0.01, 0], [0, 0.01]])
+    sharp_3of4 = logits([[1.0, 0], [0, 1.0], [1.0, 0], [0.2, 0]])
+    # Same accuracy (3/4), different loss.
+    mild_3of4 = logits([[0.5, 0], [0, 0.5], [0.5, 0], [0.2, 0]])
+    table = {"flat_right": flat_right, "sharp_3of4": sharp_3of4, "mild_3of4": mild_3of4}
+    monkeypatch.setattr(fitness, "noiseless_logits", lambda c, p, x, r: table[c])
+
+    def score(name, metric):
+        f = fitness.NoisyFitness(torch.zeros(1), lambda spec: (spec, torch.tensor([0])), None,
+                                 torch.zeros(4, 1), y, None, noise=False, metric=metric)
+        return f(SimpleNamespace(spec=name))
+
+    assert score("sharp_3of4", "loss") > score("flat_right", "loss")
+    assert score("flat_right", "accuracy") > score("sharp_3of4", "accuracy")
+    assert abs(score("flat_right", "accuracy") - 1.0) < 0.01
+    assert abs(score("sharp_3of4", "accuracy") - 0.75) < 0.01
+    assert score("sharp_3of4", "accuracy") > score("mild_3of4", "accuracy")
+    with pytest.raises(ValueError, match="unknown search metric"):
+        fitness.NoisyFitness(torch.zeros(1), None, None, None, y, None, metric="f1")

@@ -46,6 +46,7 @@ class RunConfig(ConfigMixin):
     search_iterations: int = 4
     search_valid_samples: int = 64
     max_two_qubit_gates: int | None = None
+    search_metric: str = "loss"  # loss | accuracy (classification; VQE always uses energy)
     search_full_layouts: int = 0  # generation 0 holds the full design on this many layouts
     executor: str = "local"  # local | dask | ray
     workers: int = 0
@@ -96,6 +97,9 @@ class RunConfig(ConfigMixin):
             raise ValueError(f"unknown noise_aware mode {self.noise_aware!r}")
         if self.noise_aware and is_vqe_task(self.task):
             raise ValueError("noise_aware training is implemented for classification tasks only")
+        if self.search_metric not in ("loss", "accuracy"):
+            raise ValueError(f"unknown search_metric {self.search_metric!r}; expected 'loss' or "
+                             f"'accuracy'")
         if not 0 <= self.search_full_layouts <= self.search_population:
             raise ValueError(f"search_full_layouts must be in 0..search_population, got "
                              f"{self.search_full_layouts}")

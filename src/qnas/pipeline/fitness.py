@@ -1,5 +1,9 @@
 """Fitness of a (SubCircuit, layout) genome: validation loss under the device's noise.
 
+``metric="accuracy"`` scores by noisy validation accuracy instead (loss breaks ties): noise
+shrinks every ``<Z>`` towards 0, which raises the loss of a deep circuit even where its
+predictions, and so its accuracy, survive.
+
 The SubCircuit inherits the SuperCircuit's trained weights, is compiled onto the device with
 the genome's layout (trainable parameters stay symbolic, so the compiled circuit is cached
 per genome) and simulated with the density-matrix method including readout error.
@@ -11,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from qnas.pipeline.model import nll, noiseless_logits
+from qnas.pipeline.model import accuracy, nll, noiseless_logits
 
 
 def noisy_logits(circuit, params: torch.Tensor, x: torch.Tensor, readout, target, layout):
@@ -25,10 +29,14 @@ def noisy_logits(circuit, params: torch.Tensor, x: torch.Tensor, readout, target
 class NoisyFitness:
     """``genome -> -loss`` (higher is better); picklable for process executors."""
 
-    def __init__(self, weights, circuits, target, x, y, readout, noise: bool = True):
+    def __init__(self, weights, circuits, target, x, y, readout, noise: bool = True,
+                 metric: str = "loss"):
+        if metric not in ("loss", "accuracy"):
+            raise ValueError(f"unknown search metric {metric!r}; expected 'loss' or 'accuracy'")
         self.weights = weights.detach().clone()
         self.circuits = circuits
         self.target, self.x, self.y, self.readout, self.noise = target, x, y, readout, noise
+        self.metric = metric
 
     @torch.no_grad()
     def __call__(self, genome) -> float:
@@ -39,4 +47,8 @@ class NoisyFitness:
                                   genome.layout)
         else:
             logits = noiseless_logits(circuit, params, self.x, self.readout)
-        return -float(nll(logits, self.y))
+        loss = float(nll(logits, self.y))
+        if self.metric == "accuracy":
+            # Ties (1/len(y) steps) are broken by the loss, scaled below one step.
+            return accuracy(logits, self.y) - loss / (100.0 * len(self.y))
+        return -loss

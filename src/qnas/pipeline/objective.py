@@ -69,7 +69,7 @@ class ClassificationObjective:
         from qnas.pipeline.fitness import NoisyFitness
 
         return NoisyFitness(weights, circuits, target, self.x_valid, self.y_valid,
-                            self.readout, noise)
+                            self.readout, noise, metric=self.cfg.search_metric)
 
     def noisy_score(self, circuit, params, target, layout) -> float:
         from qnas.pipeline.fitness import noisy_logits
