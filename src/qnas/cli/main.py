@@ -13,7 +13,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("sim", "devices", "train", "run", "vqe")
+COMMANDS = ("sim", "devices", "train", "run", "vqe", "deploy")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,8 @@ values, layout (physical qubits, or ``None`` for Qiskit's own noise-aware layout
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import torch
 
@@ -171,6 +173,10 @@ def report(ctx, run, sc_hist, found, models, evals, log) -> dict:
     values = {} if "exported" in final else dict(zip(final_circuit.parameters, final["params"]))
     bindings = {**values, **{k: 0.0 for k in final_circuit.inputs}}
     atomic_write_text(run.root / "final.txt", final_circuit.to_text())
+    # What `qnas deploy` runs on a backend: the circuit, its trained values, the layout.
+    atomic_write_text(run.root / "final_model.json", json.dumps({
+        "task": cfg.task, "device": cfg.device, "circuit": final_circuit.to_text(),
+        "values": values, "layout": final["layout"]}, indent=1))
     try:
         from qnas.ir.qasm import to_qasm
 
@@ -188,14 +194,10 @@ def report(ctx, run, sc_hist, found, models, evals, log) -> dict:
                      "layout": rec["layout"]})
     stage_seconds = {}
     for p in sorted((run.root / "stages").glob("*.json")):
-        import json
-
         stage_seconds[p.stem] = json.loads(p.read_text()).get("seconds")
     results = {"config": cfg.to_dict(), "search": found, "table": rows,
                "evaluations": evals, "task_info": ctx.objective.info(),
                "stage_seconds": stage_seconds}
-    import json
-
     atomic_write_text(run.root / "results.json", json.dumps(results, indent=1))
     try:
         write_plots(run.root / "plots", sc_hist, found, models, rows, ctx.objective.kind)

@@ -1,0 +1,88 @@
+"""Evaluation through ``qiskit-ibm-runtime``'s SamplerV2: a real IBM backend, or a fake one.
+
+A real backend needs an IBM Quantum token, read from an environment variable named by the
+caller (default ``QISKIT_IBM_TOKEN``) and passed straight to ``QiskitRuntimeService``: it is
+never written to a file of the project or of a run. A fake backend name (``fake_santiago``,
+``FakeSantiagoV2``) runs the same code path locally (the runtime's local testing mode, Aer with
+the device's noise model), which is how the path is tested offline.
+
+>>> # backend = runtime_backend("ibm_brisbane")          # needs $QISKIT_IBM_TOKEN
+>>> # acc = runtime_classification_accuracy(circuit, values, x, y, readout, backend)
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+
+TOKEN_ENV = "QISKIT_IBM_TOKEN"
+
+
+def is_fake_name(name: str) -> bool:
+    low = name.lower()
+    return low.startswith("fake")
+
+
+def runtime_backend(name: str, token_env: str = TOKEN_ENV, channel: str | None = None,
+                    instance: str | None = None):
+    """The backend ``name``: a fake device locally, or a real one through the runtime service."""
+    if is_fake_name(name):
+        from qnas.backends.aer_eval import fake_backend
+
+        return fake_backend(name)
+    token = os.environ.get(token_env)
+    if not token:
+        raise ValueError(f"backend {name!r} is a real IBM device: put your IBM Quantum token in "
+                         f"the environment variable {token_env} (it is never written to disk), "
+                         f"or use a fake backend such as fake_santiago")
+    from qiskit_ibm_runtime import QiskitRuntimeService
+
+    kwargs = {"token": token}
+    if channel:
+        kwargs["channel"] = channel
+    if instance:
+        kwargs["instance"] = instance
+    return QiskitRuntimeService(**kwargs).backend(name)
+
+
+def sampler_counts(circuit, bindings: list[dict[str, float]], backend, layout=None,
+                   shots: int = 8192, seed: int = 0) -> list[dict[str, int]]:
+    """Counts per binding from one SamplerV2 job (one PUB with all parameter values)."""
+    from qiskit_ibm_runtime import SamplerV2
+
+    from qnas.backends.aer_eval import _transpile_measured
+
+    tqc = _transpile_measured(circuit, backend, layout, seed)
+    params = list(tqc.parameters)
+    missing = sorted({p.name for p in params} - set(bindings[0] if bindings else {}))
+    if missing:
+        raise ValueError(f"no values for parameters {missing}")
+    sampler = SamplerV2(mode=backend)
+    if is_fake_name(getattr(backend, "name", "")):
+        sampler.options.simulator.seed_simulator = seed
+    if params:
+        values = np.array([[b[p.name] for p in params] for b in bindings], dtype=float)
+        pub = (tqc, values)
+    else:
+        pub = (tqc, None)
+    data = sampler.run([pub], shots=shots).result()[0].data
+    bits = getattr(data, "meas")
+    if not params:
+        return [bits.get_counts()] * len(bindings)
+    return [bits.get_counts(loc=i) for i in range(len(bindings))]
+
+
+def runtime_classification_accuracy(circuit, values: dict[str, float], x: torch.Tensor,
+                                    y: torch.Tensor, readout, backend, layout=None,
+                                    shots: int = 8192, seed: int = 0) -> float:
+    """Accuracy of a classifier circuit on ``x``, measured through SamplerV2 on ``backend``."""
+    from qnas.backends.aer_eval import counts_expz
+
+    circuit = circuit.bind(values)
+    bindings = [dict(zip(circuit.inputs, row)) for row in x.tolist()]
+    counts = sampler_counts(circuit, bindings, backend, layout, shots, seed)
+    z = torch.tensor(np.stack([counts_expz(c, circuit.n_qubits) for c in counts]),
+                     dtype=torch.float32)
+    return float((readout(z).argmax(-1) == y).float().mean())
