@@ -1,4 +1,4 @@
-"""``qnas deploy``: the SamplerV2 path agrees with Aer, runs on a finished run, keeps tokens off disk."""
+"""`qnas deploy`: SamplerV2 agrees with Aer, deploys a finished run, keeps tokens off disk."""
 
 import json
 

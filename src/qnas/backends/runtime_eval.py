@@ -68,7 +68,7 @@ def sampler_counts(circuit, bindings: list[dict[str, float]], backend, layout=No
     else:
         pub = (tqc, None)
     data = sampler.run([pub], shots=shots).result()[0].data
-    bits = getattr(data, "meas")
+    bits = data.meas
     if not params:
         return [bits.get_counts()] * len(bindings)
     return [bits.get_counts(loc=i) for i in range(len(bindings))]
