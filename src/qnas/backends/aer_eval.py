@@ -51,13 +51,18 @@ def aer_counts(circuit, bindings: list[dict[str, float]], device: str, layout=No
     if not params:
         result = sim.run([tqc] * len(bindings), shots=shots).result()
         return [result.get_counts(i) for i in range(len(bindings))]
-    missing = sorted({p.name for p in params} - set(bindings[0]))
-    if missing:
-        raise ValueError(f"no values for parameters {missing}")
+    check_bindings(params, bindings)
     # Binding inside Aer is orders of magnitude faster than assign_parameters per input.
     binds = [{p: [b[p.name] for b in bindings] for p in params}]
     result = sim.run([tqc], parameter_binds=binds, shots=shots).result()
     return [result.get_counts(i) for i in range(len(bindings))]
+
+
+def check_bindings(params, bindings: list[dict[str, float]]) -> None:
+    """Every Qiskit ``Parameter`` in ``params`` has a value in the (first) binding."""
+    missing = sorted({p.name for p in params} - set(bindings[0] if bindings else {}))
+    if missing:
+        raise ValueError(f"no values for parameters {missing}")
 
 
 def counts_expz(counts: dict[str, int], n: int) -> np.ndarray:
@@ -76,11 +81,20 @@ def aer_classification_accuracy(circuit, values: dict[str, float], x: torch.Tens
                                 y: torch.Tensor, readout, device: str, layout=None,
                                 shots: int = 8192, seed: int = 0, noise: bool = True) -> float:
     """Accuracy of a classifier circuit on ``x`` under Aer's noisy simulation of ``device``."""
+    return counts_accuracy(
+        lambda c, b: aer_counts(c, b, device, layout, shots, seed, noise),
+        circuit, values, x, y, readout)
+
+
+def counts_accuracy(counts_fn, circuit, values: dict[str, float], x: torch.Tensor,
+                    y: torch.Tensor, readout) -> float:
+    """Accuracy from measured counts: ``counts_fn(circuit, bindings)`` runs one binding of the
+    input features per row of ``x``; ``<Z>`` per qubit from the counts, then ``readout``."""
     # Trained values become constants before transpiling: Qiskit's basis translation of
     # symbolic u3/cu3 angles is very slow, and only the inputs vary from circuit to circuit.
     circuit = circuit.bind(values)
     bindings = [dict(zip(circuit.inputs, row)) for row in x.tolist()]
-    counts = aer_counts(circuit, bindings, device, layout, shots, seed, noise)
+    counts = counts_fn(circuit, bindings)
     z = torch.tensor(np.stack([counts_expz(c, circuit.n_qubits) for c in counts]),
                      dtype=torch.float32)
     pred = readout(z).argmax(-1)

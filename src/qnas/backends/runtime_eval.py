@@ -21,8 +21,7 @@ TOKEN_ENV = "QISKIT_IBM_TOKEN"
 
 
 def is_fake_name(name: str) -> bool:
-    low = name.lower()
-    return low.startswith("fake")
+    return name.lower().startswith("fake")
 
 
 def runtime_backend(name: str, token_env: str = TOKEN_ENV, channel: str | None = None,
@@ -52,13 +51,11 @@ def sampler_counts(circuit, bindings: list[dict[str, float]], backend, layout=No
     """Counts per binding from one SamplerV2 job (one PUB with all parameter values)."""
     from qiskit_ibm_runtime import SamplerV2
 
-    from qnas.backends.aer_eval import _transpile_measured
+    from qnas.backends.aer_eval import _transpile_measured, check_bindings
 
     tqc = _transpile_measured(circuit, backend, layout, seed)
     params = list(tqc.parameters)
-    missing = sorted({p.name for p in params} - set(bindings[0] if bindings else {}))
-    if missing:
-        raise ValueError(f"no values for parameters {missing}")
+    check_bindings(params, bindings)
     sampler = SamplerV2(mode=backend)
     if is_fake_name(getattr(backend, "name", "")):
         sampler.options.simulator.seed_simulator = seed
@@ -78,11 +75,7 @@ def runtime_classification_accuracy(circuit, values: dict[str, float], x: torch.
                                     y: torch.Tensor, readout, backend, layout=None,
                                     shots: int = 8192, seed: int = 0) -> float:
     """Accuracy of a classifier circuit on ``x``, measured through SamplerV2 on ``backend``."""
-    from qnas.backends.aer_eval import counts_expz
+    from qnas.backends.aer_eval import counts_accuracy
 
-    circuit = circuit.bind(values)
-    bindings = [dict(zip(circuit.inputs, row)) for row in x.tolist()]
-    counts = sampler_counts(circuit, bindings, backend, layout, shots, seed)
-    z = torch.tensor(np.stack([counts_expz(c, circuit.n_qubits) for c in counts]),
-                     dtype=torch.float32)
-    return float((readout(z).argmax(-1) == y).float().mean())
+    return counts_accuracy(lambda c, b: sampler_counts(c, b, backend, layout, shots, seed),
+                           circuit, values, x, y, readout)

@@ -29,7 +29,11 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from qnas.backends.runtime_eval import runtime_backend, runtime_classification_accuracy
+    from qnas.backends.runtime_eval import (
+        is_fake_name,
+        runtime_backend,
+        runtime_classification_accuracy,
+    )
     from qnas.devices.fake import resolve_device
     from qnas.ir import Circuit
     from qnas.pipeline.config import RunConfig
@@ -48,7 +52,7 @@ def run(args) -> int:
     if obj.kind != "classification":
         raise ValueError("qnas deploy measures classifiers; VQE runs are not supported yet")
     backend = runtime_backend(args.backend, args.token_env, args.channel, args.instance)
-    same_device = args.backend.lower().startswith("fake") and \
+    same_device = is_fake_name(args.backend) and \
         resolve_device(args.backend) == resolve_device(cfg.device)
     layout = model["layout"] if same_device else None
     circuit = Circuit.from_text(model["circuit"])

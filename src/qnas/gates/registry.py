@@ -11,12 +11,13 @@ take a real tensor ``[..., num_params]`` and return ``[..., d, d]`` complex.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+
+from qnas.suggest import did_you_mean
 
 MatrixFn = Callable[[torch.Tensor, torch.dtype], torch.Tensor]
 
@@ -76,8 +77,7 @@ def get_gate(name: str) -> GateDef:
     try:
         return _REGISTRY[key]
     except KeyError:
-        close = difflib.get_close_matches(name.lower(), list(_REGISTRY) + list(_ALIASES), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = did_you_mean(name.lower(), list(_REGISTRY) + list(_ALIASES))
         raise ValueError(f"unknown gate {name!r}{hint}") from None
 
 

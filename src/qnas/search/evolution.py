@@ -201,9 +201,7 @@ class EvolutionSearch:
                 ok, cost = self._valid(g)
                 if ok and g.key not in seen:
                     seen.add(g.key)
-                    self.members.append(g)
-                    self.fitness.append(None)
-                    self.costs.append(cost)
+                    self._add(g, cost)
             makers = [self._random] * (n_random - len(self.members))
         else:
             pg = [self.members[i] for i in parents]
@@ -223,9 +221,13 @@ class EvolutionSearch:
         for mk in makers:
             g, cost = self._make_one(mk, seen)
             seen.add(g.key)
-            self.members.append(g)
-            self.fitness.append(None)
-            self.costs.append(cost)
+            self._add(g, cost)
+
+    def _add(self, g: Genome, cost: tuple[int, int] | None) -> None:
+        """Append an unevaluated member."""
+        self.members.append(g)
+        self.fitness.append(None)
+        self.costs.append(cost)
 
     def _advance(self) -> None:
         records = [(f, c[1] if c else None) for f, c in zip(self.fitness, self.costs, strict=True)]

@@ -24,13 +24,13 @@ is the data set's own (digits4: see :mod:`qnas.tasks.digits`).
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from qnas.suggest import did_you_mean
 from qnas.tasks.preprocess import (
     check_finite,
     preprocess_images,
@@ -96,8 +96,7 @@ def get_task(name: str) -> TaskSpec:
     key = str(name).lower()
     if key in TASKS:
         return TASKS[key]
-    close = difflib.get_close_matches(key, list(TASKS), n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    hint = did_you_mean(key, TASKS)
     raise ValueError(f"unknown task {name!r}{hint} Known tasks: {', '.join(TASKS)}")
 
 

@@ -18,11 +18,11 @@ wires) and ``10_ryzx`` (vowel: RY x0-x3, RZ x4-x7, RX x8-x9 on wires 0-1). Two c
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from qnas.ir import Circuit, Op, inp
+from qnas.suggest import did_you_mean
 
 FIXED = -1
 
@@ -186,6 +186,5 @@ def get_encoder(spec: str | Mapping | Encoder) -> Encoder:
         return encoder_from_config(spec)
     if spec in ENCODERS:
         return ENCODERS[spec]
-    close = difflib.get_close_matches(str(spec), list(ENCODERS), n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    hint = did_you_mean(str(spec), ENCODERS)
     raise ValueError(f"unknown encoder {spec!r}{hint} Known encoders: {', '.join(ENCODERS)}")

@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
+
+from qnas.suggest import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,5 @@ def get_vqe_task(name: str) -> VQETaskSpec:
     key = str(name).lower()
     if key in VQE_TASKS:
         return VQE_TASKS[key]
-    close = difflib.get_close_matches(key, list(VQE_TASKS), n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    hint = did_you_mean(key, VQE_TASKS)
     raise ValueError(f"unknown VQE task {name!r}{hint} Known: {', '.join(VQE_TASKS)}")
