@@ -4,7 +4,7 @@ Task: the 4-qubit classifier of ``bench/spec.py`` (4x4_ryzxy encoder + 8 blocks 
 ring, ``<Z>`` on every wire) compiled onto ``santiago`` (layout 0,1,2,3), evaluated on 300
 inputs with the full device noise (depolarizing + thermal relaxation + readout).
 
-* ``qnas-density``: one batched call of ``noisy_classifier_expz`` (compiled once, cached).
+* ``qnas-density``: one batched call of ``device_expz`` (compiled once, cached).
 * ``aer-one-per-input``: the predecessor's method, one ``AerSimulator(method=
   "density_matrix")`` run per bound circuit; timed on a subset and extrapolated to 300.
 * ``aer-batched``: all 300 bound circuits in one ``run`` call.
@@ -40,8 +40,8 @@ from spec import make_data  # noqa: E402
 
 from qnas.compile import compile as qcompile  # noqa: E402
 from qnas.ir import Circuit  # noqa: E402
+from qnas.noisy import device_expz  # noqa: E402
 from qnas.sim.density import simulate_density  # noqa: E402
-from qnas.sim.noisy import noisy_classifier_expz  # noqa: E402
 from qnas.sim.trajectories import simulate_trajectories  # noqa: E402
 
 DEVICE = "santiago"
@@ -101,9 +101,9 @@ def bench_classifier(args) -> dict:
     cc = qcompile(circuit, DEVICE, layout=LAYOUT)
     t_compile = time.perf_counter() - t0
     with torch.no_grad():
-        noisy_classifier_expz(circuit, params, x[:2], DEVICE, LAYOUT)  # warm caches
-        z_q, t_q = best_of(lambda: noisy_classifier_expz(circuit, params, x, cc.target, LAYOUT))
-        z_q64, t_q64 = best_of(lambda: noisy_classifier_expz(
+        device_expz(circuit, params, x[:2], DEVICE, LAYOUT)  # warm caches
+        z_q, t_q = best_of(lambda: device_expz(circuit, params, x, cc.target, LAYOUT))
+        z_q64, t_q64 = best_of(lambda: device_expz(
             circuit, params, x, cc.target, LAYOUT, dtype=torch.complex128))
     tq, nm, ro = aer_setup(cc)
     sim = AerSimulator(method="density_matrix", noise_model=nm)

@@ -15,7 +15,7 @@ from qiskit import QuantumCircuit, QuantumRegister, transpile  # noqa: E402
 from qiskit.circuit import Parameter, ParameterVector  # noqa: E402
 from qiskit.quantum_info import Operator, random_unitary  # noqa: E402
 
-from qnas.backends.qiskit_bridge import from_qiskit, to_qiskit  # noqa: E402
+from qnas.ir.qiskit_bridge import from_qiskit, to_qiskit  # noqa: E402
 
 GATES = sorted(n for n, g in all_gates().items() if not g.kraus)
 

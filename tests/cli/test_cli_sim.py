@@ -21,7 +21,7 @@ cx q[2],q[0];
 """
 
 
-def _aer_with_readout(qasm: str, device: str, layout):
+def _aer_with_readout(qasm: str, device: str, layout, level: int = 1):
     """Aer density-matrix probabilities of the logical qubits with readout error applied
     through Aer's own ReadoutError matrices (exact, no shots)."""
     from qiskit import QuantumCircuit, transpile
@@ -33,7 +33,7 @@ def _aer_with_readout(qasm: str, device: str, layout):
     backend = fake_backend(device)
     nm = NoiseModel.from_backend(backend)
     qc = QuantumCircuit.from_qasm_str(qasm)
-    tq = transpile(qc, backend=backend, initial_layout=layout, optimization_level=1,
+    tq = transpile(qc, backend=backend, initial_layout=layout, optimization_level=level,
                    seed_transpiler=0)
     final = tq.layout.final_index_layout()
     tq.save_probabilities(final)
@@ -95,3 +95,54 @@ def test_cli_too_wide(tmp_path, capsys):
     f.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[6];\nh q[5];\n')
     assert main(["sim", str(f), "--device", "lima"]) == 2
     assert "only 5" in capsys.readouterr().err
+
+
+# h h and x x cancel at optimization level >= 1, not at level 0 (more gates, more noise)
+CANCELLING = """OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+h q[0];
+h q[0];
+x q[1];
+x q[1];
+ry(0.7) q[0];
+cx q[0],q[1];
+"""
+
+
+def test_cli_optimization_level_is_passed_to_the_transpiler(tmp_path, capsys):
+    f = tmp_path / "c.qasm"
+    f.write_text(CANCELLING)
+    probs = {}
+    for level in (None, 0, 1, 3):
+        extra = [] if level is None else ["--optimization-level", str(level)]
+        assert main(["sim", str(f), "--device", "lima", "--layout", "0,1", "--double",
+                     "--json", *extra]) == 0
+        probs[level] = np.asarray(json.loads(capsys.readouterr().out)["probabilities"])
+    assert np.array_equal(probs[None], probs[1])  # the default is level 1
+    assert np.abs(probs[0] - probs[1]).max() > 1e-4  # level 0 keeps the cancelling pairs
+    for level in (0, 3):
+        ref = _aer_with_readout(CANCELLING, "lima", [0, 1], level)
+        assert 0.5 * np.abs(probs[level] - ref).sum() < 1e-6, level
+
+
+def test_cli_help_documents_optimization_level(capsys):
+    with pytest.raises(SystemExit):
+        main(["sim", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--optimization-level {0,1,2,3}" in out and "(default 1)" in out
+    with pytest.raises(SystemExit):
+        main(["sim", "x.qasm", "--optimization-level", "4"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("data,why", [(b"\x89PNG\r\n\x1a\n\xff\xfe", "byte 0 is not UTF-8"),
+                                      (b"OPENQASM 2.0;\x00\x00", "NUL bytes")])
+def test_cli_binary_file_is_a_clear_error(tmp_path, capsys, data, why):
+    f = tmp_path / "image.qasm"
+    f.write_bytes(data)
+    assert main(["sim", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qnas sim: error: ") and str(f) in err
+    assert "is not a text (OpenQASM) file" in err and why in err
+    assert "codec" not in err

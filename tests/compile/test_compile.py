@@ -10,7 +10,7 @@ from qnas.compile import compile as qcompile
 from qnas.compile import lower_symbolic, marginal, restrict_target
 from qnas.gates import get_gate
 from qnas.ir import Circuit, Op, inp, param
-from qnas.sim.noisy import compiled_probabilities, noisy_classifier_expz
+from qnas.noisy import DeviceCircuit, device_expz
 
 C128 = torch.complex128
 
@@ -52,7 +52,8 @@ def test_symbolic_classifier_compiles_and_is_equivalent(device, layout):
     p = torch.rand(len(c.parameters), generator=g, dtype=torch.float64) * 6
     x = torch.rand(3, len(c.inputs), generator=g, dtype=torch.float64) * 3
     want = qnas.probabilities(qnas.simulate(c, p, x, C128))
-    got = compiled_probabilities(cc, p, x, noise=False, dtype=C128)
+    got = DeviceCircuit(cc).probabilities(p, x, method="statevector", readout_error=False,
+                                          dtype=C128)
     assert torch.allclose(got, want, atol=1e-10)
 
 
@@ -83,7 +84,7 @@ def test_routing_permutation_is_undone():
     cc = qcompile(c, "santiago", layout=[0, 1, 2])
     _check_on_device(cc)
     want = qnas.probabilities(qnas.simulate(c, dtype=C128))
-    got = compiled_probabilities(cc, noise=False, dtype=C128)
+    got = DeviceCircuit(cc).probabilities(method="statevector", readout_error=False, dtype=C128)
     assert torch.allclose(got, want, atol=1e-10)
 
 
@@ -104,7 +105,7 @@ def test_classifier_expz_api():
     c = classifier(4, blocks=1)
     p = torch.rand(len(c.parameters))
     x = torch.rand(5, len(c.inputs))
-    z = noisy_classifier_expz(c, p, x, qnas.Target.from_backend("santiago"), [0, 1, 2, 3])
+    z = device_expz(c, p, x, qnas.Target.from_backend("santiago"), [0, 1, 2, 3])
     assert z.shape == (5, 4) and bool((z.abs() < 1).all())
     clean = qnas.expz(qnas.probabilities(qnas.simulate(c, p, x)), 4)
     assert (z - clean).abs().max() > 1e-3

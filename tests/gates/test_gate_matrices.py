@@ -12,7 +12,7 @@ from qnas.gates import all_gates, get_gate, mcx_matrix
 qiskit = pytest.importorskip("qiskit")
 from qiskit.quantum_info import Operator, random_unitary  # noqa: E402
 
-from qnas.backends.qiskit_bridge import TO_QISKIT  # noqa: E402
+from qnas.ir.qiskit_bridge import TO_QISKIT  # noqa: E402
 
 UNITARY_GATES = sorted(n for n, g in all_gates().items() if not g.kraus)
 FIXED = [n for n in UNITARY_GATES if n not in ("mcx", "unitary")]

@@ -179,3 +179,27 @@ def test_pauli_error_rates():
                              for a, b in zip(lab, la, strict=True)]) for la in labels}
         expect = sum(sign[la] * R[la] for la in labels) / 16
         assert pk == pytest.approx(expect, abs=1e-12), lab
+
+
+def test_twirled_relaxation_is_the_pauli_twirl_of_the_exact_channel():
+    t = Target.from_backend("santiago")
+    exact = NoiseModel.from_target(t, scale=5.0)
+    twirled = NoiseModel.from_target("santiago", scale=5.0, twirl_relaxation=True)
+    assert "twirl_relaxation=True" in repr(twirled)
+    paulis = [np.eye(2), np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]),
+              np.diag([1.0, -1.0])]
+    for gate, qubits in [("sx", (2,)), ("cx", (1, 2))]:
+        ops = exact.gate_noise(gate, qubits)
+        tw = twirled.gate_noise(gate, qubits)
+        assert [op.gate for op in tw] == ["depolarizing"] + ["pauli_channel"] * len(qubits)
+        assert tw[0] == ops[0]
+        for relax, pauli in zip(ops[1:], tw[1:], strict=True):
+            k = op_kraus(relax).numpy()
+            s = superop(k)
+            want = sum(superop([p]) @ s @ superop([p]) for p in paulis) / 4
+            assert np.abs(superop(op_kraus(pauli).numpy()) - want).max() < 1e-12
+        # pauli_error_rates (gate insertion) sample exactly the twirled channel
+        _, rates = twirled.pauli_error_rates(Op(gate, qubits))
+        assert torch.allclose(rates, exact.pauli_error_rates(Op(gate, qubits))[1])
+    with pytest.raises(ValueError, match="temperature"):
+        NoiseModel.from_target(t, temperature=20.0, twirl_relaxation=True)

@@ -41,16 +41,18 @@ def test_deploy_finished_run_and_token_never_written(tmp_path, monkeypatch):
 
     from qnas.backends.aer_eval import fake_backend
     from qnas.cli.main import main
-    from qnas.pipeline.config import RunConfig
+    from qnas.config import from_dict
     from qnas.pipeline.run import run_pipeline
 
-    tiny = dict(task="digits4", device="santiago", max_blocks=1, super_epochs=1, batch_size=64,
-                search_population=2, search_parents=1, search_mutations=1, search_crossovers=0,
-                search_iterations=1, search_valid_samples=16, finetune_epochs=1, prune_steps=1,
-                prune_finetune_epochs=1, eval_test_samples=40, eval_shots=4000,
-                baselines=(), mapping_only_layouts=1)
+    tiny = {"task": "digits4", "device": "santiago", "model": {"blocks": 1},
+            "supercircuit": {"epochs": 1}, "train": {"batch_size": 64, "epochs": 1},
+            "search": {"population": 2, "parents": 1, "mutations": 1, "crossovers": 0,
+                       "iterations": 1, "valid_samples": 16},
+            "prune": {"steps": 1, "finetune_epochs": 1},
+            "evaluation": {"test_samples": 40, "shots": 4000, "baselines": [],
+                           "mapping_only_layouts": 1}}
     run = tmp_path / "run"
-    res = run_pipeline(RunConfig(**tiny), run, progress=False, log=lambda *_: None)
+    res = run_pipeline(from_dict(tiny), run, progress=False, log=lambda *_: None)
     aer_acc = next(r["aer_noisy_acc"] for r in res["table"] if r["model"] == "quantumnas")
 
     assert main(["deploy", str(run), "--backend", "fake_santiago", "--samples", "40",

@@ -5,32 +5,40 @@ import json
 import numpy as np
 import pytest
 
-from qnas.pipeline.config import RunConfig
+from qnas.config import RESUME_FREE, from_dict, load_config, merge
 
 pytest.importorskip("qiskit_aer")
 
-TINY = dict(task="digits4", device="santiago", space="u3cu3", max_blocks=2, super_epochs=1,
-            batch_size=64, search_population=4, search_parents=2, search_mutations=2,
-            search_crossovers=1, search_iterations=2, search_valid_samples=16, finetune_epochs=1,
-            prune_steps=1, prune_finetune_epochs=1, eval_test_samples=24, eval_shots=256,
-            mapping_only_layouts=3)
+TINY = {"task": "digits4", "device": "santiago", "space": "u3cu3", "model": {"blocks": 2},
+        "supercircuit": {"epochs": 1}, "train": {"batch_size": 64, "epochs": 1},
+        "search": {"population": 4, "parents": 2, "mutations": 2, "crossovers": 1,
+                   "iterations": 2, "valid_samples": 16},
+        "prune": {"steps": 1, "finetune_epochs": 1},
+        "evaluation": {"test_samples": 24, "shots": 256, "mapping_only_layouts": 3}}
+
+
+def tiny(**kw):
+    return from_dict(merge(TINY, kw))
 
 
 def _run(tmp_path, name, **kw):
     from qnas.pipeline.run import run_pipeline
 
-    cfg = RunConfig(**{**TINY, **kw})
+    cfg = tiny(**kw)
     return run_pipeline(cfg, tmp_path / name, progress=False, log=lambda *_: None)
 
 
 def test_pipeline_end_to_end_and_resume(tmp_path, monkeypatch):
-    import qnas.pipeline.stages as stages
+    import qnas.pipeline.stages.train as train_stage
 
     full = _run(tmp_path, "full")
     run = tmp_path / "full"
     for f in ("results.json", "final.qasm", "final.txt", "config.json",
               "plots/training_curves.png", "plots/search_progress.png", "plots/acc_vs_2q.png"):
         assert (run / f).exists(), f
+    qasm = (run / "final.qasm").read_text()  # OpenQASM 3, the encoder's inputs left symbolic
+    assert "OPENQASM 3.0;" in qasm and "input float[64] x0;" in qasm
+    assert "inputs x0..x15: the 16 input features of task digits4" in qasm
     names = {r["model"] for r in full["table"]}
     assert {"quantumnas", "human", "random", "noise_unaware", "mapping_only"} <= names
     for r in full["table"]:
@@ -42,35 +50,52 @@ def test_pipeline_end_to_end_and_resume(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise KeyboardInterrupt("simulated crash")
 
-    real = stages.after_search
-    monkeypatch.setattr(stages, "after_search", boom)
+    real = train_stage.run
+    monkeypatch.setattr(train_stage, "run", boom)
     with pytest.raises(KeyboardInterrupt):
         _run(tmp_path, "crash")
     assert (tmp_path / "crash" / "stages" / "search.json").exists()
     assert not (tmp_path / "crash" / "stages" / "train.json").exists()
-    monkeypatch.setattr(stages, "after_search", real)
+    monkeypatch.setattr(train_stage, "run", real)
     from qnas.pipeline.run import run_pipeline
 
     logs = []
-    resumed = run_pipeline(RunConfig(**TINY), tmp_path / "crash", resume=True, progress=False,
+    resumed = run_pipeline(tiny(), tmp_path / "crash", resume=True, progress=False,
                            log=logs.append)
     assert any("[search] done earlier" in m for m in logs)
     assert resumed["table"] == full["table"]
     strip = lambda d: {k: v for k, v in d.items() if k != "seconds"}  # noqa: E731
     assert strip(resumed["search"]) == strip(full["search"])
 
+    # A truncated SuperCircuit checkpoint: the error names it and says what to do; doing it
+    # (deleting the file) retrains the SuperCircuit and ends with the same table.
+    ckpt = tmp_path / "crash" / "checkpoints" / "supercircuit.pt"
+    ckpt.write_bytes(ckpt.read_bytes()[:100])
+    with pytest.raises(ValueError, match=r"corrupt checkpoint .*supercircuit.pt.*Delete it"):
+        run_pipeline(tiny(), tmp_path / "crash", resume=True, progress=False, log=logs.append)
+    ckpt.unlink()
+    again = run_pipeline(tiny(), tmp_path / "crash", resume=True, progress=False,
+                         log=logs.append)
+    assert again["table"] == full["table"]
+
 
 def test_existing_run_dir_needs_resume_and_same_config(tmp_path):
-    from qnas.pipeline.run import RunDir
+    from qnas.rundir import RunDir
 
-    RunDir(tmp_path / "r", RunConfig(**TINY), resume=False)
+    def open_run(cfg, resume):
+        return RunDir.open(tmp_path / "r", cfg.to_dict(), resume, free=RESUME_FREE)
+
+    open_run(tiny(), False)
     with pytest.raises(ValueError, match="--resume"):
-        RunDir(tmp_path / "r", RunConfig(**TINY), resume=False)
-    with pytest.raises(ValueError, match="different config.*seed"):
-        RunDir(tmp_path / "r", RunConfig(**{**TINY, "seed": 1}), resume=True)
+        open_run(tiny(), False)
+    with pytest.raises(ValueError, match="different settings.*seed: 0 -> 1"):
+        open_run(tiny(seed=1), True)
+    # Settings that do not change results may differ on resume.
+    open_run(tiny(runtime={"workers": 3, "executor": "dask"}, data={"dir": "/elsewhere"}), True)
+    (tmp_path / "r" / "stages").mkdir()
     stage = tmp_path / "r" / "stages" / "search.json"
     stage.write_text("{truncated")
-    run = RunDir(tmp_path / "r", RunConfig(**TINY), resume=True)
+    run = open_run(tiny(), True)
     with pytest.raises(ValueError, match="corrupt stage file"):
         run.stage("search", lambda: {})
 
@@ -79,42 +104,57 @@ def test_existing_run_dir_needs_resume_and_same_config(tmp_path):
     ({"space": "u3cu4"}, "unknown design space"),
     ({"task": "mnist5"}, "unknown task"),
     ({"device": "santago"}, "unknown device.*santiago"),
-    ({"baselines": ("human", "oracle")}, "unknown baseline"),
-    ({"search_metric": "f1"}, "unknown search_metric"),
+    ({"evaluation": {"baselines": ("human", "oracle")}},
+     r"evaluation.baselines\[1\] must be one of.*got 'oracle'"),
+    ({"search": {"metric": "f1"}}, "search.metric must be one of loss, accuracy"),
+    ({"supercircuit": {"epochs": "ten"}}, "supercircuit.epochs must be an integer, got 'ten'"),
+    ({"supercircuit": {"epochs": 2.5}}, "supercircuit.epochs must be an integer, got 2.5"),
+    ({"supercircuit": {"epochs": True}}, "supercircuit.epochs must be an integer, got True"),
+    ({"train": {"epochs": -1}}, "train.epochs must be >= 1, got -1"),
+    ({"search": {"mutation_prob": 1.5}}, "search.mutation_prob must be <= 1.0"),
+    ({"search": {"populaton": 3}}, "unknown key 'populaton' in section .search.; did you mean "
+                                   "population"),
+    ({"super_epochs": 3}, r"it is now 'epochs' in section \[supercircuit\]"),
 ])
 def test_bad_config(kw, msg):
     with pytest.raises(ValueError, match=msg):
-        RunConfig(**{**TINY, **kw})
+        tiny(**kw)
 
 
 def test_shipped_quick_robust_config_is_quick_plus_search_changes():
     from pathlib import Path
 
     path = Path(__file__).parents[2] / "configs" / "quick-robust.toml"
-    robust = RunConfig.from_file(path).to_dict()
-    quick = RunConfig.from_preset("quick").to_dict()
-    diff = {k for k in robust if robust[k] != quick[k]}
-    assert diff == {"preset", "sandwich", "search_full_layouts", "search_metric",
-                    "search_valid_samples"}
+    from qnas.rundir import config_changes
+
+    robust = load_config(file=path).to_dict()
+    quick = load_config("quick").to_dict()
+    diff = {c.split(":")[0] for c in config_changes(quick, robust)}
+    assert diff == {"supercircuit.sandwich", "search.full_layouts", "search.metric",
+                    "search.valid_samples"}
 
 
 def test_config_file_round_trip(tmp_path):
     p = tmp_path / "c.json"
     p.write_text(json.dumps({**TINY, "seed": 3}))
-    assert RunConfig.from_file(p).seed == 3
+    cfg = load_config(file=p)
+    assert cfg.seed == 3 and cfg.search.population == 4
+    p.write_text(cfg.to_json())
+    assert load_config(file=p) == cfg
     p.write_text("{oops")
     with pytest.raises(ValueError, match="malformed config"):
-        RunConfig.from_file(p)
+        load_config(file=p)
     p.write_text(json.dumps({"tsk": "digits4"}))
-    with pytest.raises(ValueError, match="unknown config keys"):
-        RunConfig.from_file(p)
+    with pytest.raises(ValueError, match="unknown config section or key 'tsk'; did you mean task"):
+        load_config(file=p)
 
 
 def test_vqe_pipeline_end_to_end(tmp_path):
     pytest.importorskip("pyscf")
     from qnas.tasks.vqe_tasks import VQE_TASKS
 
-    res = _run(tmp_path, "vqe", task="vqe_h2", batch_size=1, super_epochs=2, finetune_epochs=2)
+    res = _run(tmp_path, "vqe", task="vqe_h2", train={"batch_size": 1, "epochs": 2},
+               supercircuit={"epochs": 2})
     exact = VQE_TASKS["vqe_h2"].hamiltonian().exact_energy
     rows = {r["model"]: r for r in res["table"]}
     assert {"quantumnas", "human", "random", "noise_unaware", "mapping_only"} <= set(rows)
@@ -129,6 +169,6 @@ def test_vqe_pipeline_end_to_end(tmp_path):
 
 def test_vqe_config_errors():
     with pytest.raises(ValueError, match="VQE tasks"):
-        RunConfig(**{**TINY, "task": "vqe_h3"})
+        tiny(task="vqe_h3")
     with pytest.raises(ValueError, match="classification tasks only"):
-        RunConfig(**{**TINY, "task": "vqe_h2", "noise_aware": "gate_insertion"})
+        tiny(task="vqe_h2", noise={"mode": "gate_insertion"})

@@ -2,14 +2,16 @@
 
 import pytest
 
-from qnas.pipeline.config import RunConfig
+from qnas.config import load_config
 
 
 def test_full_design_genomes_distinct_layouts():
-    from qnas.pipeline.run import Context, _full_design_genomes
+    from qnas.pipeline.context import Context
+    from qnas.pipeline.stages.search import full_design_genomes as _full_design_genomes
     from qnas.spaces import SpecGenes
 
-    ctx = Context(RunConfig(task="digits4", device="quito", max_blocks=2))
+    ctx = Context(load_config(overrides={"task": "digits4", "device": "quito",
+                                         "model": {"blocks": 2}}))
     genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
     seeds = _full_design_genomes(ctx, genes, 5)
     assert len(seeds) == 5 and len({g.layout for g in seeds}) == 5
@@ -20,8 +22,8 @@ def test_full_design_genomes_distinct_layouts():
 
 
 def test_full_layouts_bounded_by_population():
-    with pytest.raises(ValueError, match="search_full_layouts"):
-        RunConfig(task="digits4", search_population=4, search_full_layouts=5)
+    with pytest.raises(ValueError, match="search.full_layouts"):
+        load_config(overrides={"search": {"population": 4, "full_layouts": 5}})
 
 
 def test_accuracy_metric_scores_by_accuracy_and_breaks_ties_by_loss(monkeypatch):

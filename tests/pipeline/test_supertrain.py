@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from qnas.pipeline.config import RunConfig
+from qnas.config import from_dict
 
 
 class _SmallOnly:
@@ -19,12 +19,13 @@ class _SmallOnly:
 @pytest.mark.parametrize("sandwich", [False, True])
 def test_sandwich_trains_weights_outside_the_sampled_subcircuit(tmp_path, monkeypatch,
                                                                sandwich):
-    import qnas.pipeline.supertrain as st
-    from qnas.pipeline.run import Context
+    import qnas.pipeline.stages.supercircuit as st
+    from qnas.pipeline.context import Context
     from qnas.spaces import SubCircuitSpec
 
-    cfg = RunConfig(task="digits4", device="santiago", max_blocks=2, super_epochs=1,
-                    batch_size=128, sandwich=sandwich)
+    cfg = from_dict({"task": "digits4", "device": "santiago", "model": {"blocks": 2},
+                     "supercircuit": {"epochs": 1, "sandwich": sandwich},
+                     "train": {"batch_size": 128}})
     ctx = Context(cfg)
     small = SubCircuitSpec.from_string("blocks=1; 4,4")
     monkeypatch.setattr(st, "make_sampler", lambda *a: _SmallOnly(small))
@@ -32,7 +33,7 @@ def test_sandwich_trains_weights_outside_the_sampled_subcircuit(tmp_path, monkey
     unused = torch.ones(ctx.sc.num_weights, dtype=torch.bool)
     unused[used] = False
     before = ctx.sc.weights.detach().clone()
-    st.train_supercircuit(cfg, ctx.sc, ctx.objective, tmp_path / "sc.pt", progress=False)
+    st.train_supercircuit(ctx, tmp_path / "sc.pt", progress=False)
     after = ctx.sc.weights.detach()
     assert not torch.equal(before[used], after[used])
     # Weights outside the step's SubCircuit keep their values exactly (Adam's normalised

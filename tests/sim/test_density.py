@@ -14,8 +14,8 @@ import qnas
 from qnas.compile import compile as qcompile
 from qnas.ir import Circuit, Op, inp, param
 from qnas.noise import NoiseModel
+from qnas.noisy import DeviceCircuit
 from qnas.sim.density import simulate_density
-from qnas.sim.noisy import compiled_probabilities, noisy_expz, noisy_probabilities
 
 C128 = torch.complex128
 GATES_1Q = ("h", "x", "sx", "t", "rx", "ry", "rz", "u3")
@@ -59,12 +59,13 @@ CASES = [("santiago", 2, [3, 4], 0), ("santiago", 4, [1, 0, 2, 3], 1), ("lima", 
 def test_density_matches_aer(device, n, layout, seed):
     c = random_circuit(n, 14, seed)
     cc = qcompile(c, device, layout=layout, seed=seed)
-    ours = compiled_probabilities(cc, dtype=C128, readout=False)[0].numpy()
+    ours = DeviceCircuit(cc).probabilities(dtype=C128, readout_error=False)[0].numpy()
     ref = aer_probabilities(cc, device)
     tvd = 0.5 * np.abs(ours - ref).sum()
     assert tvd < 1e-6, tvd
     # the noise really matters here: noiseless probabilities differ
-    clean = compiled_probabilities(cc, dtype=C128, noise=False)[0].numpy()
+    clean = DeviceCircuit(cc).probabilities(method="statevector", readout_error=False,
+                                            dtype=C128)[0].numpy()
     assert 0.5 * np.abs(clean - ref).sum() > 1e-3
 
 
@@ -90,7 +91,7 @@ def test_readout_included_against_aer_shots():
 
     c = random_circuit(3, 10, 7)
     cc = qcompile(c, "lima", layout=[0, 1, 2])
-    ours = compiled_probabilities(cc, dtype=C128)[0].numpy()
+    ours = DeviceCircuit(cc).probabilities(dtype=C128)[0].numpy()
     qc = cc.physical_circuit.to_qiskit()
     from qiskit import ClassicalRegister
 
@@ -107,7 +108,7 @@ def test_readout_included_against_aer_shots():
         freq[int(k, 2)] = v / shots
     sigma = np.sqrt(ours * (1 - ours) / shots) + 1e-4
     assert np.all(np.abs(freq - ours) < 5 * sigma)
-    without = compiled_probabilities(cc, dtype=C128, readout=False)[0].numpy()
+    without = DeviceCircuit(cc).probabilities(dtype=C128, readout_error=False)[0].numpy()
     assert np.abs(without - ours).max() > 5 * sigma.max()  # readout error is resolvable
 
 
@@ -161,8 +162,9 @@ def test_expval_and_noisy_expz_with_target():
     t = qnas.Target.from_backend("santiago")
     z = qnas.expval(c, [qnas.PauliSum.z(0, 2), qnas.PauliSum.z(1, 2)], p, target=t,
                     method="density", dtype=C128)
-    zr = noisy_expz(c, p, None, t, dtype=C128)
-    probs = noisy_probabilities(c, p, None, t, dtype=C128, readout=False)
+    dc = DeviceCircuit.from_physical(c, t)
+    zr = dc.expz(p, None, dtype=C128)
+    probs = dc.probabilities(p, None, dtype=C128, readout_error=False)
     assert torch.allclose(z, qnas.expz(probs, 2), atol=1e-12)
     # readout shrinks <Z> towards the readout bias: (1 - p10 - p01) z + (p01 - p10)
     ro = t.readout_error
@@ -174,13 +176,13 @@ def test_json_target_reproduces_without_qiskit(tmp_path):
     t = qnas.Target.from_backend("lima")
     path = t.to_json(tmp_path / "lima.json")
     c = Circuit(2, [Op("sx", (0,)), Op("cx", (0, 1)), Op("rz", (1,), (0.7,)), Op("sx", (1,))])
-    ref = noisy_probabilities(c, target=t, dtype=C128)[0]
+    ref = DeviceCircuit.from_physical(c, t).probabilities(dtype=C128)[0]
     code = (
         "import sys; sys.modules['qiskit'] = None; sys.modules['qiskit_aer'] = None\n"
-        "import torch, qnas\nfrom qnas.ir import Circuit\nfrom qnas.sim.noisy import "
-        "noisy_probabilities\n"
+        "import torch, qnas\nfrom qnas.ir import Circuit\nfrom qnas.noisy import "
+        "DeviceCircuit\n"
         f"t = qnas.Target.from_json({str(path)!r})\nc = Circuit.from_text({c.to_text()!r})\n"
-        "p = noisy_probabilities(c, target=t, dtype=torch.complex128)[0]\n"
+        "p = DeviceCircuit.from_physical(c, t).probabilities(dtype=torch.complex128)[0]\n"
         "print(','.join(repr(float(v)) for v in p))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -188,15 +190,19 @@ def test_json_target_reproduces_without_qiskit(tmp_path):
     assert torch.allclose(got, ref, atol=1e-14)
 
 
+def _physical_probabilities(circuit, target, method="density"):
+    return DeviceCircuit.from_physical(circuit, target).probabilities(method=method)
+
+
 def test_noisy_errors():
     t = qnas.Target.from_backend("santiago")
     with pytest.raises(ValueError, match="not in the basis"):
-        noisy_probabilities(Circuit(1, [Op("h", (0,))]), target=t)
+        _physical_probabilities(Circuit(1, [Op("h", (0,))]), t)
     with pytest.raises(ValueError, match="not available"):
-        noisy_probabilities(Circuit(3, [Op("cx", (0, 2))]), target=t)
+        _physical_probabilities(Circuit(3, [Op("cx", (0, 2))]), t)
     with pytest.raises(ValueError, match="unknown noisy method"):
-        noisy_probabilities(Circuit(1, [Op("x", (0,))]), target=t, method="exact")
+        _physical_probabilities(Circuit(1, [Op("x", (0,))]), t, method="exact")
     with pytest.raises(ValueError, match="did you mean"):
-        noisy_probabilities(Circuit(1, [Op("x", (0,))]), target="santiagoo")
+        _physical_probabilities(Circuit(1, [Op("x", (0,))]), "santiagoo")
     with pytest.raises(ValueError, match="6 qubits"):
-        noisy_probabilities(Circuit(6, [Op("x", (0,))]), target=t)
+        _physical_probabilities(Circuit(6, [Op("x", (0,))]), t)

@@ -9,8 +9,8 @@ import qnas
 from qnas.compile import compile as qcompile
 from qnas.ir import Circuit, Op, inp, param
 from qnas.noise import NoiseModel
+from qnas.noisy import DeviceCircuit
 from qnas.sim.density import simulate_density
-from qnas.sim.noisy import compiled_probabilities
 from qnas.sim.trajectories import simulate_trajectories
 
 C128 = torch.complex128
@@ -73,9 +73,9 @@ def test_expval_trajectories_square_shape_unambiguous():
 
 def test_compiled_trajectories_close_to_density():
     c = Circuit(2, [Op("h", (0,)), Op("cx", (0, 1)), Op("ry", (1,), (0.4,))])
-    cc = qcompile(c, "santiago", layout=[2, 3])
-    pd = compiled_probabilities(cc, dtype=C128)
-    pt = compiled_probabilities(cc, method="trajectories", trajectories=3000, seed=1, dtype=C128)
+    dc = DeviceCircuit(qcompile(c, "santiago", layout=[2, 3]))
+    pd = dc.probabilities(dtype=C128)
+    pt = dc.probabilities(method="trajectories", trajectories=3000, seed=1, dtype=C128)
     assert (pd - pt).abs().max() < 4 * (0.25 / 3000) ** 0.5
 
 

@@ -156,6 +156,31 @@ def test_missing_data_errors(tmp_path, monkeypatch):
         load_task_data("vowel4", data_dir=tmp_path)
 
 
+def test_missing_data_dir_errors_name_the_path_tried(tmp_path, monkeypatch):
+    gone = tmp_path / "nope"
+    monkeypatch.setenv("QNAS_DATA", str(gone))
+    for task in ("mnist4", "vowel4"):
+        with pytest.raises(FileNotFoundError) as e:
+            load_task_data(task)
+        assert f"QNAS_DATA={gone} (does not exist)" in str(e.value)
+    with pytest.raises(FileNotFoundError) as e:
+        load_task_data("fashion2", data_dir=tmp_path)
+    assert f"data_dir={tmp_path}]" in str(e.value)
+
+
+def test_data_dir_skip_reason_names_the_paths_tried(monkeypatch):
+    import conftest
+
+    monkeypatch.setattr(conftest, "REPO", Path("/nonexistent/qnas"))
+    monkeypatch.setenv("QNAS_DATA", "/nonexistent/data")
+    assert conftest.data_dir() is None
+    reason = conftest.missing_data_dir_reason()
+    assert "QNAS_DATA=/nonexistent/data does not exist" in reason
+    assert "/nonexistent/shared/data does not exist" in reason
+    monkeypatch.delenv("QNAS_DATA")
+    assert "QNAS_DATA is not set" in conftest.missing_data_dir_reason()
+
+
 def test_idx_roundtrip_and_corrupt_files(tmp_path):
     for dtype in (np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64):
         a = (np.arange(24).reshape(2, 3, 4) - 5).astype(dtype)

@@ -25,13 +25,7 @@ _PAULI = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # tiny states: intra-op threading only adds overhead (and stalls on a busy machine)
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _pauli_matrix(label: str) -> np.ndarray:

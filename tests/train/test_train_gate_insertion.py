@@ -7,7 +7,7 @@ import qnas
 from qnas.devices import Target
 from qnas.ir import Circuit, Op, inp, param
 from qnas.noise import NoiseModel
-from qnas.train.noise import GateInsertion, insertion_for_target, scaled_rates
+from qnas.noisy import GateInsertion, insertion_for_target, scaled_rates
 
 P1 = torch.tensor([0.7, 0.1, 0.05, 0.15], dtype=torch.float64)
 P2 = torch.cat([torch.tensor([0.61], dtype=torch.float64),

@@ -7,7 +7,6 @@ import qnas
 from qnas.devices import Target
 from qnas.noise import NoiseModel, expz_with_readout
 from qnas.train.baselines import human_baseline
-from qnas.train.config import TrainConfig
 from qnas.train.model import QuantumClassifier
 from qnas.train.noise import gate_insertion_logits
 from qnas.train.trainer import train
@@ -32,7 +31,7 @@ def _zstrings(n, wires):
 def test_density_matches_expval_on_compiled_circuit(santiago):
     m = _model(santiago, "density")
     phys = m.physical
-    assert len(phys.measured) == 4
+    assert len(phys.measured_wires) == 4
     assert set(phys.circuit.count_ops()) <= set(santiago.basis_gates)
     x = torch.rand(3, 16)
     cc = qnas.compile(m.circuit, santiago, LAYOUT)
@@ -97,18 +96,21 @@ def test_gate_insertion_logits_function(santiago):
 
 
 def test_gate_insertion_training_resume_bit_identical(tmp_path):
-    base = dict(task="digits4", blocks=1, epochs=3, batch_size=16, lr=0.05, train_limit=32,
-                eval_limit=8, device="santiago", noise="gate_insertion", noise_scale=2.0,
-                layout=LAYOUT)
-    full = train(TrainConfig(**base, out_dir=str(tmp_path / "a")), progress=False, log=None)
+    from qnas.config import load_config
+
+    cfg = load_config(overrides={
+        "task": "digits4", "device": "santiago", "model": {"blocks": 1},
+        "train": {"epochs": 3, "batch_size": 16, "lr": 0.05, "warmup_epochs": 0},
+        "data": {"train_limit": 32, "eval_limit": 8},
+        "noise": {"mode": "gate_insertion", "scale": 2.0, "layout": LAYOUT}})
+    full = train(cfg, tmp_path / "a", progress=False, log=None)
 
     def crash(epoch, rec):
         if epoch == 1:
             raise KeyboardInterrupt
 
-    cfg = TrainConfig(**base, out_dir=str(tmp_path / "b"))
     with pytest.raises(KeyboardInterrupt):
-        train(cfg, progress=False, log=None, callback=crash)
-    res = train(cfg, resume=True, progress=False, log=None)
+        train(cfg, tmp_path / "b", progress=False, log=None, callback=crash)
+    res = train(cfg, tmp_path / "b", resume=True, progress=False, log=None)
     assert torch.equal(res.weights, full.weights)
     assert res.test_acc_noisy is not None and 0 <= res.test_acc_noisy <= 1

@@ -1,4 +1,4 @@
 """Bridges to external frameworks (imported lazily; qnas core works without them).
 
-``qnas.backends.qiskit_bridge``: ``to_qiskit(circuit)`` / ``from_qiskit(qc, inputs=None)``.
+Aer and SamplerV2 evaluation; the Qiskit circuit bridge is ``qnas.ir.qiskit_bridge``.
 """

@@ -4,7 +4,13 @@ The circuit is exported to Qiskit, measured on every logical qubit, transpiled o
 device with the given initial layout (parameters stay symbolic), bound per input and run in
 one Aer call with the device's full noise model (gate errors, relaxation, readout).
 
->>> # accuracy = aer_classification_accuracy(circuit, values, x, y, readout, "santiago")
+>>> from qnas.ir import Circuit, Op, inp, param
+>>> c = Circuit(2, [Op("rx", (0,), (inp("x0"),)), Op("cx", (0, 1)), Op("ry", (1,), (param("w"),))])
+>>> x, y = torch.tensor([[0.0], [3.1416]]), torch.tensor([0, 1])
+>>> def readout(z):  # class 1 when qubit 0 reads 1, i.e. <Z_0> < 0
+...     return torch.stack([z[:, 0], -z[:, 0]], -1)
+>>> aer_classification_accuracy(c, {"w": 0.0}, x, y, readout, "santiago", shots=256)
+1.0
 """
 
 from __future__ import annotations
@@ -66,7 +72,11 @@ def check_bindings(params, bindings: list[dict[str, float]]) -> None:
 
 
 def counts_expz(counts: dict[str, int], n: int) -> np.ndarray:
-    """``<Z_q>`` for each logical qubit from counts of ``measure_all`` (keys may have spaces)."""
+    """``<Z_q>`` for each logical qubit from counts of ``measure_all`` (keys may have spaces).
+
+    >>> counts_expz({"01": 3, "11": 1}, 2).tolist()   # qubit 0 is the rightmost bit
+    [-1.0, 0.5]
+    """
     z = np.zeros(n)
     total = 0
     for key, c in counts.items():

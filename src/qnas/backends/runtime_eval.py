@@ -6,8 +6,14 @@ never written to a file of the project or of a run. A fake backend name (``fake_
 ``FakeSantiagoV2``) runs the same code path locally (the runtime's local testing mode, Aer with
 the device's noise model), which is how the path is tested offline.
 
->>> # backend = runtime_backend("ibm_brisbane")          # needs $QISKIT_IBM_TOKEN
->>> # acc = runtime_classification_accuracy(circuit, values, x, y, readout, backend)
+>>> from qnas.ir import Circuit, Op, inp
+>>> c = Circuit(1, [Op("rx", (0,), (inp("x0"),))])
+>>> x, y = torch.tensor([[0.0], [3.1416]]), torch.tensor([0, 1])
+>>> def readout(z):  # class 1 when qubit 0 reads 1, i.e. <Z_0> < 0
+...     return torch.stack([z[:, 0], -z[:, 0]], -1)
+>>> backend = runtime_backend("fake_santiago")   # a real name needs $QISKIT_IBM_TOKEN
+>>> runtime_classification_accuracy(c, {}, x, y, readout, backend, shots=256)
+1.0
 """
 
 from __future__ import annotations

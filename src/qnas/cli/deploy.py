@@ -34,11 +34,11 @@ def run(args) -> int:
         runtime_backend,
         runtime_classification_accuracy,
     )
+    from qnas.config import load_config
     from qnas.devices.fake import resolve_device
     from qnas.ir import Circuit
-    from qnas.pipeline.config import RunConfig
-    from qnas.pipeline.objective import make_objective
-    from qnas.search.storage import atomic_write_text
+    from qnas.pipeline.objective import make_task
+    from qnas.rundir import atomic_write_text
 
     root = Path(args.run_dir)
     model_path = root / "final_model.json"
@@ -47,8 +47,8 @@ def run(args) -> int:
                                 f"directory? (runs made before `qnas deploy` existed get it "
                                 f"from `qnas run ... --out {root} --resume`)")
     model = json.loads(model_path.read_text())
-    cfg = RunConfig.from_file(root / "config.json")
-    obj = make_objective(cfg)
+    cfg = load_config(file=root / "config.json")
+    obj = make_task(cfg)
     if obj.kind != "classification":
         raise ValueError("qnas deploy measures classifiers; VQE runs are not supported yet")
     backend = runtime_backend(args.backend, args.token_env, args.channel, args.instance)

@@ -46,7 +46,7 @@ def build_ansatz(name: str, ham, blocks: int):
 
 def run(args) -> int:
     from qnas.tasks.hamiltonian import molecular_hamiltonian
-    from qnas.tasks.vqe import run_vqe
+    from qnas.train.vqe import run_vqe
 
     mapping = MAPPINGS.get(args.mapping.lower())
     if mapping is None:

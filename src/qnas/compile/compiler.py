@@ -4,24 +4,31 @@ Symbolic ops are first lowered to single-symbol ``rz``/``sx``/``cx`` (:mod:`.low
 compiled circuit keeps trainable parameters and inputs symbolic: compile once, evaluate many
 times. The result is a :class:`CompiledCircuit` holding the circuit on the sorted physical
 qubits it uses (``circuit``; wire ``i`` = physical ``qubits[i]``) and on the whole device
-(``physical_circuit``), the initial and final layouts, and helpers to get the compact noise
-model and logical-order probabilities. The global phase is dropped (qnas has none).
+(``physical_circuit``), the initial and final layouts, and helpers to get the compact device
+and logical-order probabilities. The global phase is dropped (qnas has none).
+:func:`compile` itself caches nothing: :class:`qnas.noisy.DeviceCircuitCache` does.
 
->>> import qnas                                         # doctest: +SKIP
->>> cc = qnas.compile(circuit, "santiago", layout=[3, 4, 2])  # doctest: +SKIP
->>> rho = qnas.simulate(cc.circuit, params, noise_model=cc.noise_model())  # doctest: +SKIP
->>> cc.logical_probabilities(qnas.probabilities(rho))   # doctest: +SKIP
+>>> import qnas
+>>> from qnas.ir import Circuit, Op, param
+>>> c = Circuit(2, [Op("ry", (0,), (param("a"),)), Op("cx", (0, 1))])
+>>> cc = compile(c, "santiago", layout=[3, 4])
+>>> cc.qubits, cc.initial_layout, cc.circuit.parameters
+((3, 4), (3, 4), ('a',))
+>>> probs = qnas.probabilities(qnas.simulate(cc.circuit, [1.0]))  # compact wires 0, 1
+>>> cc.logical_probabilities(probs).shape                          # logical qubit j in bit j
+torch.Size([1, 4])
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
 from qnas.compile.lower import lower_symbolic
 from qnas.compile.target_subset import restrict_target
 from qnas.devices import QISKIT_TO_QNAS, Target
+from qnas.gates.registry import canonical_name, get_gate
 from qnas.ir import Circuit, Op
 
 _QNAS_TO_QISKIT = {v: k for k, v in QISKIT_TO_QNAS.items()}
@@ -47,7 +54,28 @@ class CompiledCircuit:
     final_layout: tuple[int, ...]
     target: Target
     n_logical: int
-    _sub: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_physical(cls, circuit: Circuit, target) -> CompiledCircuit:
+        """``circuit`` as it is: already in the device's basis on its physical qubits (wire
+        ``w`` = qubit ``w`` = logical qubit ``w``). Nothing is transpiled (no Qiskit needed);
+        gates outside the basis or on uncoupled pairs raise ValueError."""
+        if not isinstance(circuit, Circuit):
+            raise TypeError(f"expected a qnas Circuit, got {type(circuit).__name__}")
+        tg = as_target(target)
+        n = circuit.n_qubits
+        check_layout(None, n, tg)
+        for i, op in enumerate(circuit.ops):
+            g = canonical_name(op.gate)
+            if get_gate(g).kraus or (g in tg.gates and not tg.gates[g]):
+                continue  # channel ops, and gates the device reports as ideal everywhere
+            try:
+                tg.gate_props(g, op.wires)
+            except ValueError as e:
+                raise ValueError(f"op {i} ({op.to_text()}): {e}") from None
+        phys = Circuit(tg.n_qubits, circuit.ops, circuit.parameters, circuit.inputs)
+        wires = tuple(range(n))
+        return cls(circuit, phys, wires, wires, wires, tg, n)
 
     @property
     def measured_wires(self) -> tuple[int, ...]:
@@ -58,9 +86,7 @@ class CompiledCircuit:
     @property
     def compact_target(self) -> Target:
         """The device restricted to ``qubits`` (compact wire i = physical ``qubits[i]``)."""
-        if "t" not in self._sub:
-            self._sub["t"] = restrict_target(self.target, self.qubits)
-        return self._sub["t"]
+        return restrict_target(self.target, self.qubits)
 
     def noise_model(self, scale: float = 1.0, **kwargs):
         """``NoiseModel`` of the compact circuit (kwargs as ``NoiseModel.from_target``)."""
@@ -72,11 +98,6 @@ class CompiledCircuit:
         """Marginal ``[..., 2**n_logical]`` of compact probabilities ``[..., 2**len(qubits)]``
         over the logical qubits, with logical qubit ``j`` in bit ``j``."""
         return marginal(probs, len(self.qubits), self.measured_wires)
-
-    def readout_matrices(self, noise_model=None, dtype=torch.float64) -> list[torch.Tensor]:
-        """Assignment matrices of the physical qubits measured for each logical qubit."""
-        nm = noise_model or self.noise_model()
-        return nm.readout_matrices(self.measured_wires, dtype=dtype)
 
 
 def marginal(probs: torch.Tensor, m: int, keep) -> torch.Tensor:
@@ -126,28 +147,19 @@ def compile(circuit: Circuit, target, layout=None, optimization_level: int = 1, 
     ``layout[j]`` is the physical qubit of logical qubit ``j`` (None: Qiskit chooses).
     Trainable parameters and inputs stay symbolic, in ``circuit``'s order.
     """
+    tg, lay, level = compile_args(circuit, target, layout, optimization_level)
+    return _compile(circuit, tg, lay, level, int(seed))
+
+
+def compile_args(circuit: Circuit, target, layout, optimization_level: int):
+    """``(target, layout, level)`` of a compile call, checked (clear errors for bad input)."""
     if not isinstance(circuit, Circuit):
         raise TypeError(f"compile expects a qnas Circuit, got {type(circuit).__name__}")
     tg = as_target(target)
     lay = check_layout(layout, circuit.n_qubits, tg)
     if optimization_level not in (0, 1, 2, 3):
         raise ValueError(f"optimization_level must be 0..3, got {optimization_level}")
-    return _compile_cached(circuit, tg, lay, int(optimization_level), int(seed))
-
-
-def _compile_cached(circuit, tg, lay, level, seed) -> CompiledCircuit:
-    key = (circuit.to_text(), circuit.parameters, circuit.inputs, id(tg), lay, level, seed)
-    hit = _CACHE.get(key)
-    if hit is not None and hit.target is tg:
-        return hit
-    out = _compile(circuit, tg, lay, level, seed)
-    if len(_CACHE) > 256:
-        _CACHE.clear()
-    _CACHE[key] = out
-    return out
-
-
-_CACHE: dict = {}
+    return tg, lay, int(optimization_level)
 
 
 def _compile(circuit: Circuit, tg: Target, lay, level: int, seed: int) -> CompiledCircuit:

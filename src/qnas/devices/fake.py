@@ -5,8 +5,8 @@ Names are matched case-insensitively with or without the ``fake``/``fake_`` pref
 are the same device. Qiskit is imported lazily, only here.
 
 >>> from qnas.devices import list_devices
->>> list_devices()["santiago"]                       # doctest: +SKIP
-5
+>>> list_devices()["santiago"], resolve_device("FakeSantiagoV2")
+(5, 'santiago')
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ Loaded offline from Qiskit's fake backends (``Target.from_backend("santiago")``)
 JSON snapshot that needs no Qiskit (``Target.from_json(path)``). Times are in seconds.
 
 >>> from qnas.devices import Target
->>> t = Target.from_backend("santiago")              # doctest: +SKIP
->>> t.n_qubits, t.basis_gates, t.neighbors(1)        # doctest: +SKIP
+>>> t = Target.from_backend("santiago")
+>>> t.n_qubits, t.basis_gates, t.neighbors(1)
 (5, ('cx', 'id', 'rz', 'sx', 'x'), (0, 2))
 """
 

@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -88,8 +89,19 @@ class Circuit:
         if clash:
             raise ValueError(f"names used both as parameter and input: {sorted(clash)}")
 
-    def __getstate__(self):  # simulator plan caches stay out of pickles and copies
-        return {k: v for k, v in self.__dict__.items() if k != "_sim_cache"}
+    # -- hashing --------------------------------------------------------------
+    # Circuits key the simulator's plan cache (``qnas.sim.cache``), so the hash of the ops is
+    # computed once, on first use. String hashes differ between processes: the memo stays out
+    # of pickles and copies (they hash afresh).
+    @functools.cached_property
+    def _hash(self) -> int:
+        return hash((self.n_qubits, self.ops, self.parameters, self.inputs))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
 
     # -- construction helpers -------------------------------------------------
     def __len__(self) -> int:
@@ -109,17 +121,6 @@ class Circuit:
                 f"cannot compose a {other.n_qubits}-qubit circuit onto {self.n_qubits}"
             )
         return Circuit(self.n_qubits, self.ops + other.ops)
-
-    def with_order(
-        self, parameters: Sequence[str] | None = None, inputs: Sequence[str] | None = None
-    ) -> Circuit:
-        """The same ops with an explicit order of parameters and/or inputs."""
-        return Circuit(
-            self.n_qubits,
-            self.ops,
-            tuple(parameters) if parameters is not None else self.parameters,
-            tuple(inputs) if inputs is not None else self.inputs,
-        )
 
     def bind(self, values: dict[str, float]) -> Circuit:
         """Replace the named symbols (parameters or inputs) by constants."""
@@ -194,12 +195,12 @@ class Circuit:
 
     @classmethod
     def from_qiskit(cls, qc, inputs: Sequence[str] | None = None) -> Circuit:
-        from qnas.backends.qiskit_bridge import from_qiskit
+        from qnas.ir.qiskit_bridge import from_qiskit
 
         return from_qiskit(qc, inputs=inputs)
 
     def to_qiskit(self):
-        from qnas.backends.qiskit_bridge import to_qiskit
+        from qnas.ir.qiskit_bridge import to_qiskit
 
         return to_qiskit(self)
 

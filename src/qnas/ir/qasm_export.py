@@ -33,10 +33,29 @@ def _resolve(p, bindings: dict[str, float]) -> float:
     return float(p)
 
 
+def unitary_ops(circuit: Circuit, drop_noise: bool, where: str, why: str):
+    """``(index, op, gate)`` of the circuit's unitary ops; a noise channel raises a ValueError
+    naming ``where`` and ``why``, or is skipped with ``drop_noise``.
+
+    >>> from qnas.ir import Op
+    >>> [i for i, _, _ in unitary_ops(Circuit(1, [Op("x", (0,))]), False, "f", "")]
+    [0]
+    """
+    from qnas.gates import get_gate
+
+    for i, op in enumerate(circuit.ops):
+        g = get_gate(op.gate)
+        if g.kraus:
+            if drop_noise:
+                continue
+            raise ValueError(f"{where}: op {i} is noise channel {g.name!r}; {why} (pass "
+                             "drop_noise=True to omit noise)")
+        yield i, op, g
+
+
 def to_qasm(circuit: Circuit, bindings: dict[str, float] | None = None, *,
             drop_noise: bool = False) -> str:
     """OpenQASM 2.0 text of ``circuit``; symbols must be bound via ``bindings``."""
-    from qnas.gates import get_gate
 
     bindings = dict(bindings or {})
     unbound = [n for n in circuit.parameters + circuit.inputs if n not in bindings]
@@ -47,13 +66,7 @@ def to_qasm(circuit: Circuit, bindings: dict[str, float] | None = None, *,
             f"to_qasm: unbound parameters/inputs {unbound}; pass bindings={{name: value}}"
         )
     lines, needed = [], set()
-    for i, op in enumerate(circuit.ops):
-        g = get_gate(op.gate)
-        if g.kraus:
-            if drop_noise:
-                continue
-            raise ValueError(f"to_qasm: op {i} is noise channel {g.name!r}; OpenQASM 2 has none "
-                             "(pass drop_noise=True to omit noise)")
+    for i, op, g in unitary_ops(circuit, drop_noise, "to_qasm", "OpenQASM 2 has none"):
         name = g.name
         if name == "mcx":
             name = {2: "cx", 3: "ccx", 4: "c3x", 5: "c4x"}.get(len(op.wires), "")

@@ -1,8 +1,9 @@
 """Noise: channel ops for the IR, device noise models (Aer semantics) and readout error.
 
->>> from qnas.noise import NoiseModel                  # doctest: +SKIP
->>> model = NoiseModel.from_target(Target.from_backend("santiago"))  # doctest: +SKIP
->>> noisy = model.apply(circuit)                        # doctest: +SKIP
+>>> from qnas.ir import Circuit, Op
+>>> model = NoiseModel.from_target("santiago")
+>>> [op.gate for op in model.apply(Circuit(1, [Op("sx", (0,))])).ops]
+['sx', 'depolarizing', 'thermal_relaxation']
 """
 
 from qnas.noise.channels import (

@@ -11,11 +11,16 @@ Per gate instance (gate on its physical qubits), after the gate:
 Zero/unreported errors give no depolarizing op; zero durations (``rz``) no relaxation.
 Readout error is separate (:meth:`NoiseModel.readout_matrices`). ``scale`` multiplies every
 reported gate error, gate duration and readout probability (``scale=1`` is Aer's model).
+``twirl_relaxation=True`` replaces each relaxation by its Pauli twirl (a ``pauli_channel``
+with the rates of :meth:`NoiseModel.pauli_error_rates`): the channel that gate-insertion
+training samples from.
 
->>> from qnas.devices import Target                     # doctest: +SKIP
->>> model = NoiseModel.from_target(Target.from_backend("santiago"))  # doctest: +SKIP
->>> [op.gate for op in model.gate_noise("cx", (0, 1))]  # doctest: +SKIP
+>>> model = NoiseModel.from_target("santiago")          # a Target or a device name
+>>> [op.gate for op in model.gate_noise("cx", (0, 1))]
 ['depolarizing', 'thermal_relaxation', 'thermal_relaxation']
+>>> twirled = NoiseModel.from_target("santiago", twirl_relaxation=True)
+>>> [op.gate for op in twirled.gate_noise("cx", (0, 1))]
+['depolarizing', 'pauli_channel', 'pauli_channel']
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import torch
 
 from qnas.gates.registry import canonical_name, get_gate
 from qnas.ir import Circuit, Op
-from qnas.noise.channels import pauli_labels
+from qnas.noise.channels import depolarizing_max, pauli_labels
 from qnas.noise.readout import readout_matrix
 
 INF_TIME = 1e30  # stands in for an infinite T1/T2 (op parameters must be finite)
@@ -41,33 +46,50 @@ def excited_population(freq_hz: float | None, temperature_mk: float) -> float:
     return 1.0 - pop if temperature_mk < 0 else pop
 
 
+def _twirl(relax) -> torch.Tensor:
+    """Pauli probabilities (I, X, Y, Z) of the Pauli twirl of one relaxation channel."""
+    t1, t2, time, _ = relax
+    pr, e2 = 1 - math.exp(-time / t1), math.exp(-time / t2)
+    return torch.tensor([(2 - pr + 2 * e2) / 4, pr / 4, pr / 4, (2 - pr - 2 * e2) / 4],
+                        dtype=torch.float64)
+
+
 class NoiseModel:
     """Gate, relaxation and readout noise of one :class:`~qnas.devices.Target`."""
 
     def __init__(self, target, scale: float = 1.0, include_relaxation: bool = True,
                  include_depolarizing: bool = True, include_readout: bool = True,
-                 temperature: float = 0.0):
+                 temperature: float = 0.0, twirl_relaxation: bool = False):
         if not (math.isfinite(scale) and scale >= 0):
             raise ValueError(f"noise scale must be finite and >= 0, got {scale}")
+        if isinstance(target, str):
+            from qnas.devices import Target
+
+            target = Target.from_backend(target)
         self.target = target
         self.scale = float(scale)
         self.include_relaxation = include_relaxation
         self.include_depolarizing = include_depolarizing
         self.include_readout = include_readout
         self.temperature = float(temperature)
+        self.twirl_relaxation = bool(twirl_relaxation)
+        if self.twirl_relaxation and self.temperature:
+            raise ValueError("twirl_relaxation needs temperature 0 (no excited population)")
         self._cache: dict = {}
 
     @classmethod
     def from_target(cls, target, scale: float = 1.0, include_relaxation: bool = True,
                     include_depolarizing: bool = True, include_readout: bool = True,
-                    temperature: float = 0.0) -> NoiseModel:
+                    temperature: float = 0.0, twirl_relaxation: bool = False) -> NoiseModel:
+        """The noise model of ``target`` (a :class:`~qnas.devices.Target` or device name)."""
         return cls(target, scale, include_relaxation, include_depolarizing, include_readout,
-                   temperature)
+                   temperature, twirl_relaxation)
 
     def __repr__(self) -> str:
         return (f"NoiseModel({self.target.name!r}, scale={self.scale}, "
                 f"relaxation={self.include_relaxation}, depolarizing={self.include_depolarizing}, "
-                f"readout={self.include_readout})")
+                f"readout={self.include_readout}"
+                + (", twirl_relaxation=True" if self.twirl_relaxation else "") + ")")
 
     # -- per-instance parameters ----------------------------------------------------------
     def _relax_params(self, q: int, duration: float) -> tuple[float, float, float, float]:
@@ -114,7 +136,7 @@ class NoiseModel:
         if self.include_depolarizing and error and error > 1 - relax_fid:
             error = min(error, dim / (dim + 1))
             lam = dim * (error - (1 - relax_fid)) / (dim * relax_fid - 1)
-            lam = min(lam, 4**n / (4**n - 1))
+            lam = min(lam, depolarizing_max(n))
         self._cache[key] = (lam, relax)
         return self._cache[key]
 
@@ -126,11 +148,13 @@ class NoiseModel:
         if lam:
             ops.append(Op("depolarizing", wires, (lam,)))
         if relax is not None:
-            ops.extend(
-                Op("thermal_relaxation", (q,), r)
-                for q, r in zip(wires, relax, strict=True)
-                if not (r[0] >= INF_TIME and r[1] >= INF_TIME)  # skip identity channels
-            )
+            for q, r in zip(wires, relax, strict=True):
+                if r[0] >= INF_TIME and r[1] >= INF_TIME:  # skip identity channels
+                    continue
+                if self.twirl_relaxation:
+                    ops.append(Op("pauli_channel", (q,), tuple(_twirl(r)[1:].tolist())))
+                else:
+                    ops.append(Op("thermal_relaxation", (q,), r))
         return tuple(ops)
 
     def apply(self, circuit: Circuit) -> Circuit:
@@ -163,10 +187,7 @@ class NoiseModel:
         for q in range(n):
             single = torch.tensor([1.0, 0.0, 0.0, 0.0], dtype=torch.float64)
             if relax is not None:
-                t1, t2, time, _ = relax[q]
-                pr, e2 = 1 - math.exp(-time / t1), math.exp(-time / t2)
-                single = torch.tensor([(2 - pr + 2 * e2) / 4, pr / 4, pr / 4,
-                                       (2 - pr - 2 * e2) / 4], dtype=torch.float64)
+                single = _twirl(relax[q])
             probs = torch.kron(probs, single)  # first wire = first label character
         if lam:
             probs = (1 - lam) * probs + lam / 4**n

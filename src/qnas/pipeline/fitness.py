@@ -8,22 +8,21 @@ The SubCircuit inherits the SuperCircuit's trained weights, is compiled onto the
 the genome's layout (trainable parameters stay symbolic, so the compiled circuit is cached
 per genome) and simulated with the density-matrix method including readout error.
 
->>> # f = NoisyFitness(sc_weights, circuits, target, x_valid, y_valid, readout); f(genome)
+``EnergyFitness`` is the VQE counterpart: minus the noisy energy.
 """
 
 from __future__ import annotations
 
 import torch
 
-from qnas.pipeline.model import accuracy, nll, noiseless_logits
+from qnas.pipeline.objective import accuracy, nll, noiseless_logits
 
 
 def noisy_logits(circuit, params: torch.Tensor, x: torch.Tensor, readout, target, layout):
     """Log-probabilities under ``target``'s noise for ``circuit`` placed with ``layout``."""
-    from qnas.sim.noisy import noisy_classifier_expz
+    from qnas.noisy import device_expz
 
-    z = noisy_classifier_expz(circuit, params, x, target, layout)
-    return readout(z)
+    return readout(device_expz(circuit, params, x, target, layout))
 
 
 class NoisyFitness:
@@ -52,3 +51,21 @@ class NoisyFitness:
             # Ties (1/len(y) steps) are broken by the loss, scaled below one step.
             return accuracy(logits, self.y) - loss / (100.0 * len(self.y))
         return -loss
+
+
+class EnergyFitness:
+    """``genome -> -energy`` with inherited weights, under the device noise (picklable)."""
+
+    def __init__(self, weights, circuits, target, terms, noise: bool = True):
+        self.weights = weights.detach().clone()
+        self.circuits, self.target, self.terms, self.noise = circuits, target, terms, noise
+
+    @torch.no_grad()
+    def __call__(self, genome) -> float:
+        from qnas.tasks.energy import noiseless_energy, noisy_energy
+
+        circuit, index = self.circuits(genome.spec)
+        params = self.weights[index]
+        if self.noise:
+            return -float(noisy_energy(circuit, params, self.terms, self.target, genome.layout))
+        return -float(noiseless_energy(circuit, params, self.terms))

@@ -1,20 +1,70 @@
 """What a run optimizes: a classification task (loss/accuracy) or a VQE task (energy).
 
-Every stage of ``qnas run`` talks to the task through this interface only, so the same
-SuperCircuit training, co-search, pruning, baselines and Aer evaluation serve both.
-Scores are "higher is better": accuracy for classification, minus the energy for VQE.
+Every stage of ``qnas run`` talks to the task through :class:`RunTask` only, so the same
+SuperCircuit training, co-search, pruning, baselines and Aer evaluation serve both. Scores
+are "higher is better": accuracy for classification, minus the energy for VQE. Training goes
+through the one loop (:func:`qnas.train.loop.fit`) with the task's :meth:`objective`.
 
->>> # obj = make_objective(cfg); obj.loss(circuit, params, xb, yb)
+>>> from qnas.config import load_config
+>>> task = make_task(load_config(overrides={"task": "vqe_h2"}))
+>>> task.kind, task.n_qubits, task.objective(lambda p, batch: p.sum(), 32).n_batches()
+('vqe', 4, 10)
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
 import torch
 
-from qnas.pipeline.model import accuracy, nll, noiseless_logits
+import qnas
+from qnas.sim.measure import expz, probabilities
+from qnas.train.loop import DataObjective, Objective, StepsObjective
 
 
-class ClassificationObjective:
+class RunTask(Protocol):
+    """The task interface of the pipeline stages (classification and energy implement it)."""
+
+    kind: str  # "classification" | "vqe"
+    metrics: tuple[str, str]  # (Aer metric, noise-free metric) of the table
+    metric_labels: tuple[str, str]
+    n_qubits: int
+    encoder: object | None  # prepended to every ansatz (None: the ansatz alone)
+
+    def info(self) -> dict: ...
+
+    def objective(self, batch_loss: Callable, batch_size: int) -> Objective: ...
+
+    def loss(self, circuit, params, batch) -> torch.Tensor: ...
+
+    def noise_aware_loss(self, circuit, params, batch, target, layout, scale,
+                         generator=None): ...
+
+    def on_epoch(self, circuit, params) -> dict: ...
+
+    def fitness(self, weights, circuits, target, noise: bool = True): ...
+
+    def noisy_score(self, circuit, params, target, layout) -> float: ...
+
+    def evaluate(self, deployed, values, trained, trained_values, layout) -> dict: ...
+
+
+def noiseless_logits(circuit, params: torch.Tensor, x: torch.Tensor, readout):
+    """Log-probabilities ``[B, C]`` from the noise-free statevector."""
+    z = expz(probabilities(qnas.simulate(circuit, params, x)), circuit.n_qubits)
+    return readout(z)
+
+
+def nll(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return torch.nn.functional.nll_loss(logits, y)
+
+
+def accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
+    return float((logits.argmax(-1) == y).float().mean())
+
+
+class ClassificationTask:
     """Encoder + ansatz, ``<Z>`` readout, NLL loss; validated by (noisy) accuracy."""
 
     kind = "classification"
@@ -28,14 +78,15 @@ class ClassificationObjective:
 
         spec = TASKS[cfg.task]
         self.cfg = cfg
-        self.data = load_task_data(cfg.task, data_dir=cfg.data_dir, seed=cfg.seed)
-        self.encoder = get_encoder(spec.encoder)
+        self.data = load_task_data(cfg.task, data_dir=cfg.data.dir, seed=cfg.seed,
+                                   limit=cfg.data.train_limit)
+        self.encoder = get_encoder(cfg.model.encoder or spec.encoder)
         self.n_qubits = spec.n_qubits
         self.readout = ReadoutSpec.default(self.n_qubits, self.data.n_classes)
         # The search's fitness set: the validation split, topped up with training samples when
-        # the split is smaller than ``search_valid_samples`` (digits4 has 29, vowel4 10: too
+        # the split is smaller than ``search.valid_samples`` (digits4 has 29, vowel4 10: too
         # few to rank candidates reliably).
-        nv = cfg.search_valid_samples
+        nv = cfg.search.valid_samples
         xv, yv = self.data.x_valid[:nv], self.data.y_valid[:nv]
         if len(xv) < nv:
             extra = nv - len(xv)
@@ -48,17 +99,21 @@ class ClassificationObjective:
         return {"n_classes": d.n_classes, "n_train": len(d.y_train), "n_valid": len(d.y_valid),
                 "n_test": len(d.y_test)}
 
-    def train_xy(self):
-        return self.data.x_train, self.data.y_train
+    def objective(self, batch_loss: Callable, batch_size: int) -> Objective:
+        """Shuffled mini-batches ``(xb, yb)`` of the training split."""
+        return DataObjective(self.data.x_train, self.data.y_train, batch_size,
+                             lambda p, xb, yb: batch_loss(p, (xb, yb)))
 
-    def loss(self, circuit, params, xb, yb):
+    def loss(self, circuit, params, batch):
+        xb, yb = batch
         return nll(noiseless_logits(circuit, params, xb, self.readout), yb)
 
-    def noise_aware_loss(self, circuit, params, xb, yb, target, layout, scale):
+    def noise_aware_loss(self, circuit, params, batch, target, layout, scale, generator=None):
         from qnas.train.noise import gate_insertion_logits
 
+        xb, yb = batch
         return nll(gate_insertion_logits(circuit, params, xb, self.readout, target, layout,
-                                         scale), yb)
+                                         scale, generator), yb)
 
     def on_epoch(self, circuit, params) -> dict:
         with torch.no_grad():
@@ -69,7 +124,7 @@ class ClassificationObjective:
         from qnas.pipeline.fitness import NoisyFitness
 
         return NoisyFitness(weights, circuits, target, self.x_valid, self.y_valid,
-                            self.readout, noise, metric=self.cfg.search_metric)
+                            self.readout, noise, metric=self.cfg.search.metric)
 
     def noisy_score(self, circuit, params, target, layout) -> float:
         from qnas.pipeline.fitness import noisy_logits
@@ -82,20 +137,20 @@ class ClassificationObjective:
         from qnas.backends.aer_eval import aer_classification_accuracy
 
         cfg = self.cfg
-        n = cfg.eval_test_samples
+        n = cfg.evaluation.test_samples
         x, y = self.data.x_test[:n], self.data.y_test[:n]
         acc = aer_classification_accuracy(deployed, values, x, y, self.readout, cfg.device,
-                                          layout, cfg.eval_shots, cfg.seed)
+                                          layout, cfg.evaluation.shots, cfg.seed)
         p = torch.tensor([trained_values[k] for k in trained.parameters])
         with torch.no_grad():
             clean = accuracy(noiseless_logits(trained, p, x, self.readout), y)
         return {"aer_noisy_acc": acc, "noiseless_acc": clean, "n_test": len(y)}
 
 
-class EnergyObjective:
+class EnergyTask:
     """Ansatz from ``|0...0>``, energy of a molecular Hamiltonian; scored by minus the energy.
 
-    There is no data: an "epoch" is ``steps_per_epoch`` optimizer steps on the energy.
+    There is no data: an epoch is ``steps_per_epoch`` optimizer steps on the energy.
     """
 
     kind = "vqe"
@@ -118,17 +173,17 @@ class EnergyObjective:
                 "active_orbitals": list(h.active_orbitals), "exact_energy": h.exact_energy,
                 "hf_energy": h.hf_energy, "n_terms": len(h.terms)}
 
-    def train_xy(self):
-        n = self.steps_per_epoch * self.cfg.batch_size
-        return torch.zeros(n, 1), torch.zeros(n, dtype=torch.long)
+    def objective(self, batch_loss: Callable, batch_size: int) -> Objective:
+        """``steps_per_epoch`` steps on the energy (no batches)."""
+        return StepsObjective(lambda p: batch_loss(p, None), self.steps_per_epoch)
 
-    def loss(self, circuit, params, xb, yb):
+    def loss(self, circuit, params, batch):
         from qnas.tasks.energy import noiseless_energy
 
         return noiseless_energy(circuit, params, self.terms)
 
     def noise_aware_loss(self, *args, **kwargs):
-        raise ValueError("noise_aware training is implemented for classification tasks only")
+        raise ValueError("noise-aware training is implemented for classification tasks only")
 
     def on_epoch(self, circuit, params) -> dict:
         from qnas.tasks.energy import noiseless_energy
@@ -137,6 +192,8 @@ class EnergyObjective:
             return {"energy": float(noiseless_energy(circuit, params, self.terms))}
 
     def fitness(self, weights, circuits, target, noise=True):
+        from qnas.pipeline.fitness import EnergyFitness
+
         return EnergyFitness(weights, circuits, target, self.terms, noise)
 
     def noisy_score(self, circuit, params, target, layout) -> float:
@@ -150,7 +207,7 @@ class EnergyObjective:
         from qnas.tasks.energy import noiseless_energy
 
         cfg = self.cfg
-        e = aer_energy(deployed, values, self.terms, cfg.device, layout, cfg.eval_shots,
+        e = aer_energy(deployed, values, self.terms, cfg.device, layout, cfg.evaluation.shots,
                        cfg.seed)
         p = torch.tensor([trained_values[k] for k in trained.parameters], dtype=torch.float64)
         with torch.no_grad():
@@ -160,25 +217,6 @@ class EnergyObjective:
                 "aer_error": e - self.hamiltonian.exact_energy}
 
 
-class EnergyFitness:
-    """``genome -> -energy`` with inherited weights, under the device noise (picklable)."""
-
-    def __init__(self, weights, circuits, target, terms, noise: bool = True):
-        self.weights = weights.detach().clone()
-        self.circuits, self.target, self.terms, self.noise = circuits, target, terms, noise
-
-    @torch.no_grad()
-    def __call__(self, genome) -> float:
-        from qnas.tasks.energy import noiseless_energy, noisy_energy
-
-        circuit, index = self.circuits(genome.spec)
-        params = self.weights[index]
-        if self.noise:
-            return -float(noisy_energy(circuit, params, self.terms, self.target, genome.layout))
-        return -float(noiseless_energy(circuit, params, self.terms))
-
-
-def make_objective(cfg):
-    from qnas.tasks.vqe_tasks import is_vqe_task
-
-    return EnergyObjective(cfg) if is_vqe_task(cfg.task) else ClassificationObjective(cfg)
+def make_task(cfg) -> RunTask:
+    """The task of ``cfg``: :class:`EnergyTask` for VQE tasks, else :class:`ClassificationTask`."""
+    return EnergyTask(cfg) if cfg.is_vqe else ClassificationTask(cfg)

@@ -1,6 +1,15 @@
 """Plots of a run: training curves, search progress, accuracy vs 2-qubit gates (matplotlib).
 
->>> # write_plots(Path("runs/demo/plots"), sc_hist, found, models, rows)
+``qnas run`` writes them to ``<run>/plots``; any records of the same shape work:
+
+>>> import tempfile
+>>> hist = [{"epoch": 0, "loss": 1.2}, {"epoch": 1, "loss": 0.9}]
+>>> rows = [{"model": "quantumnas", "n_2q": 4, "aer_noisy_acc": 0.8},
+...         {"model": "human", "n_2q": 12, "aer_noisy_acc": 0.6}]
+>>> paths = write_plots(tempfile.mkdtemp(), {"history": hist}, {"best_by_generation": [-0.9, -0.7]},
+...                     {"quantumnas": {"history": hist}}, rows)
+>>> [p.name for p in paths]
+['training_curves.png', 'search_progress.png', 'acc_vs_2q.png']
 """
 
 from __future__ import annotations
@@ -8,13 +17,22 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def write_plots(folder: Path, sc_hist: dict, found: dict, models: dict, rows: list,
+def write_plots(folder: str | Path, sc_hist: dict, found: dict, models: dict, rows: list,
                 kind: str = "classification") -> list[Path]:
+    """Write the three PNG plots of a run into ``folder`` (created) and return their paths.
+
+    ``sc_hist["history"]`` and ``models[name]["history"]`` are lists of ``{"epoch", "loss"}``
+    (training curves); ``found["best_by_generation"]`` holds the best fitness of each search
+    generation (plotted negated, as a loss or energy); ``rows`` are the final table's
+    ``{"model", "n_2q", metric}`` records, with metric ``aer_noisy_acc`` when ``kind`` is
+    ``"classification"`` and ``aer_energy`` otherwise.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     fig, ax = plt.subplots(figsize=(6, 4))

@@ -17,7 +17,8 @@ from qnas.search.executors import DaskExecutor, Executor, LocalExecutor, RayExec
 from qnas.search.genome import Genome, GenomeSpace, random_layout, repair_layout, validate_layout
 from qnas.search.operators import ParetoSelection, TopKSelection, UniformCrossover, UniformMutation
 from qnas.search.pareto import dominates, non_dominated_ranks, pareto_front
-from qnas.search.storage import SearchStore, atomic_write_text, candidate_key
+from qnas.search.random_search import RandomSearch
+from qnas.search.storage import SearchStore, candidate_key
 
 __all__ = [
     "Constraints",
@@ -28,13 +29,13 @@ __all__ = [
     "GenomeSpace",
     "LocalExecutor",
     "ParetoSelection",
+    "RandomSearch",
     "RayExecutor",
     "SearchResult",
     "SearchStore",
     "TopKSelection",
     "UniformCrossover",
     "UniformMutation",
-    "atomic_write_text",
     "candidate_key",
     "dominates",
     "non_dominated_ranks",

@@ -37,6 +37,7 @@ class SearchResult:
     n_evaluated: int = 0  # evaluations run by this call
     n_cached: int = 0  # candidates answered from the store
     generations: int = 0
+    n_told: int = 0  # candidates told over the whole search, across resumes
 
 
 def run_search(
@@ -101,4 +102,5 @@ def run_search(
         n_evaluated=n_eval,
         n_cached=n_cached,
         generations=search.generation,
+        n_told=getattr(search, "n_told", n_eval + n_cached),
     )

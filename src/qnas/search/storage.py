@@ -16,11 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from qnas.rundir import atomic_write_text
 
 
 def candidate_key(
@@ -35,25 +36,6 @@ def candidate_key(
         [what, [int(q) for q in layout], str(device), seed], separators=(",", ":")
     )
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def atomic_write_text(path: Path, text: str, fsync: bool = True) -> None:
-    """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            if fsync:
-                os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 class SearchStore:

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 import torch
 
 from qnas.ir import Circuit
+from qnas.sim.density import simulate_density
 from qnas.sim.pauli import PauliSum
 from qnas.sim.statevector import simulate_statevector
+from qnas.sim.trajectories import simulate_trajectories
 
 METHODS = ("statevector", "density", "trajectories")
 
@@ -32,29 +34,50 @@ def simulate(
     noise_model=None,
     trajectories: int = 100,
     seed: int | None = None,
+    generator: torch.Generator | None = None,
     initial_state: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Simulate ``circuit``.
 
-    Without noise returns the statevector ``[B, 2**n]`` (Qiskit bit order). With a ``target``
-    (or an explicit ``noise_model``) the device's noise is applied: ``method="density"``
-    returns density matrices ``[B, N, N]``; ``method="trajectories"`` returns sampled
-    statevectors ``[B, trajectories, N]`` (seeded by ``seed``).
+    ``method="statevector"`` (the default) returns statevectors ``[B, 2**n]`` (Qiskit bit
+    order); ``"density"`` density matrices ``[B, N, N]``; ``"trajectories"`` sampled
+    statevectors ``[B, trajectories, N]`` (seeded by ``seed`` or drawn from ``generator``).
+    Noise channel ops in the circuit need ``"density"`` or ``"trajectories"``.
+
+    ``noise_model`` (or ``target``, a Target or device name, for
+    ``NoiseModel.from_target(target)``) first inserts its channel ops after every gate; the
+    circuit must then already be in the device's basis on its physical qubits (wire ``w`` =
+    qubit ``w``), and the default method is ``"density"``. A logical circuit goes through
+    :mod:`qnas.noisy` (compile -> noise model -> simulate -> readout) instead.
     """
     if not isinstance(circuit, Circuit):
         raise TypeError(f"simulate expects a qnas Circuit, got {type(circuit).__name__}")
     if method is not None and method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
-    noisy = target is not None or noise_model is not None or method in ("density", "trajectories")
-    if not noisy or method == "statevector":
-        if target is not None or noise_model is not None:
+    if target is not None or noise_model is not None:
+        if method == "statevector":
             raise ValueError("method='statevector' cannot apply noise; use 'density'")
+        circuit = _noise_model(target, noise_model).apply(circuit)
+        method = method or "density"
+    if method is None or method == "statevector":
         return simulate_statevector(circuit, params, inputs, dtype, device, initial_state)
-    from qnas.sim.noisy import simulate_noisy
+    if method == "density":
+        return simulate_density(circuit, params, inputs, dtype, device, initial_state)
+    if initial_state is not None:
+        raise ValueError("method='trajectories' starts from |0...0>; initial_state is not "
+                         "supported")
+    return simulate_trajectories(circuit, params, inputs, dtype, device, trajectories, seed,
+                                 generator)
 
-    return simulate_noisy(circuit, params, inputs, dtype, device=device, target=target,
-                          method=method or "density", noise_model=noise_model,
-                          trajectories=trajectories, seed=seed)
+
+def _noise_model(target, noise_model):
+    if noise_model is None:
+        from qnas.noise import NoiseModel
+
+        return NoiseModel.from_target(target)
+    if target is not None and noise_model.target is not target:
+        raise ValueError("give either target or noise_model, not both")
+    return noise_model
 
 
 def _as_observables(observable):

@@ -21,6 +21,7 @@ import torch
 
 from qnas.gates import get_gate, mcx_matrix
 from qnas.ir import INPUT, Circuit, Sym
+from qnas.sim.cache import PLAN_CACHE
 
 
 def _real(dtype: torch.dtype) -> torch.dtype:
@@ -144,8 +145,8 @@ def bind(circuit: Circuit, params, inputs, dtype=torch.complex64, device=None,
     batch = sizes.pop() if sizes else 1
     p_batched = p is not None and p.shape[0] > 1
     key = ("bind", p_batched, diagonal_fast_path, str(device), rdtype)
-    plan = circuit_cache(circuit, key, lambda: _plan(circuit, p_batched, diagonal_fast_path,
-                                                     device, rdtype))
+    plan = PLAN_CACHE.get((circuit, key), lambda: _plan(circuit, p_batched, diagonal_fast_path,
+                                                        device, rdtype))
 
     # Value tables: shared = [1, 1 + P], batched = [B, 1 + P + F]; column 0 is the constant 1.
     one = torch.ones(1, 1, dtype=rdtype, device=device)
@@ -235,20 +236,6 @@ def _plan(circuit: Circuit, p_batched: bool, diagonal_fast_path: bool, device, r
                 diagonal[i] = use_diag
         groups.append(_Group(gname, is_b, idxs, ci, sc, of, use_diag, one_by_one))
     return _BindPlan(groups, batched, diagonal, where)
-
-
-def circuit_cache(circuit: Circuit, key, build):
-    """Memoize ``build()`` on the (immutable) circuit object under ``key``."""
-    cache = circuit.__dict__.get("_sim_cache")
-    if cache is None:
-        cache = {}
-        object.__setattr__(circuit, "_sim_cache", cache)
-    value = cache.get(key)
-    if value is None:
-        if len(cache) > 64:
-            cache.clear()
-        value = cache[key] = build()
-    return value
 
 
 def _single(op, g, table, grp: _Group, i: int, dtype):

@@ -23,12 +23,13 @@ from qnas.gates import get_gate
 from qnas.ir import Circuit
 from qnas.noise.channels import kraus_operators
 from qnas.sim.binding import bind
+from qnas.sim.cache import LRUCache
 from qnas.sim.fusion import plan_blocks
 from qnas.sim.kernels import apply_matrix, lazy_state
 
 FUSE_QUBITS = 2  # a fused block acts on <= 2 circuit wires: a 16 x 16 superoperator
 
-_channel_cache: dict = {}
+_CHANNEL_CACHE = LRUCache(maxsize=4096)  # superoperators of channel ops, by parameter values
 
 
 def simulate_density(
@@ -72,22 +73,18 @@ def _superop(op, mat, dtype, device) -> torch.Tensor:
     g = get_gate(op.gate)
     if g.kraus:
         key = (g.name, tuple(float(v) for v in op.params), len(op.wires), dtype, str(device))
-        s = _channel_cache.get(key)
-        if s is None:
-            k = kraus_operators(g.name, [float(v) for v in op.params], len(op.wires), dtype)
-            k = k.to(device)
-            d = k.shape[-1]
-            s = (k[:, :, None, :, None] * k.conj()[:, None, :, None, :]).sum(0)
-            s = s.reshape(d * d, d * d)
-            if len(_channel_cache) > 4096:
-                _channel_cache.clear()
-            _channel_cache[key] = s
-        return s
+        return _CHANNEL_CACHE.get(key, lambda: _channel_superop(op, g, dtype, device))
     d = mat.shape[-1]
     if mat.dim() == 2:
         return (mat[:, None, :, None] * mat.conj()[None, :, None, :]).reshape(d * d, d * d)
     bsz = mat.shape[0]
     return (mat[:, :, None, :, None] * mat.conj()[:, None, :, None, :]).reshape(bsz, d * d, d * d)
+
+
+def _channel_superop(op, g, dtype, device) -> torch.Tensor:
+    k = kraus_operators(g.name, [float(v) for v in op.params], len(op.wires), dtype).to(device)
+    d = k.shape[-1]
+    return (k[:, :, None, :, None] * k.conj()[:, None, :, None, :]).sum(0).reshape(d * d, d * d)
 
 
 def _vec_wires(wires, n) -> tuple[int, ...]:

@@ -4,8 +4,8 @@
 >>> p = torch.tensor([[0.5, 0.0, 0.0, 0.5]])
 >>> expz(p, 2).tolist()
 [[0.0, 0.0]]
->>> sample_counts(p[0], shots=100, seed=1)  # doctest: +SKIP
-{'00': 52, '11': 48}
+>>> sample_counts(p[0], shots=100, seed=1)
+{'00': 50, '11': 50}
 """
 
 from __future__ import annotations
@@ -15,11 +15,22 @@ from functools import lru_cache
 import torch
 
 
-def probabilities(state: torch.Tensor) -> torch.Tensor:
-    """``|amplitude|^2`` for states ``[B, N]`` or the diagonal of density matrices ``[B, N, N]``."""
-    if state.dim() == 3:
+def probabilities(state: torch.Tensor, kind: str | None = None) -> torch.Tensor:
+    """Outcome probabilities ``[B, N]`` of statevectors ``[B, N]``, density matrices
+    ``[B, N, N]`` or trajectory statevectors ``[B, T, N]`` (averaged over trajectories).
+
+    ``kind`` ("statevector", "density" or "trajectories") says which; without it a 3-D
+    tensor is read as density matrices (pass ``kind="trajectories"`` for trajectories).
+    """
+    if kind is None:
+        kind = "density" if state.dim() == 3 else "statevector"
+    if kind == "density":
         return torch.diagonal(state, dim1=-2, dim2=-1).real
-    return state.real**2 + state.imag**2
+    if kind == "trajectories":
+        return (state.real**2 + state.imag**2).mean(1)
+    if kind == "statevector":
+        return state.real**2 + state.imag**2
+    raise ValueError(f"unknown state kind {kind!r}; expected statevector, density, trajectories")
 
 
 def z_signs(n: int, wires=None, dtype=torch.float32, device=None) -> torch.Tensor:

@@ -19,7 +19,8 @@ import torch
 
 from qnas.gates import get_gate
 from qnas.ir import Circuit
-from qnas.sim.binding import Bound, bind, circuit_cache
+from qnas.sim.binding import Bound, bind
+from qnas.sim.cache import PLAN_CACHE
 from qnas.sim.fusion import block_matrix, plan_blocks
 from qnas.sim.kernels import BATCH_LAST_MIN, lazy_state, product_state, zero_state
 
@@ -83,8 +84,8 @@ def run_bound(circuit, b: Bound, dtype, device, initial_state=None, fuse=None) -
     lazy = lazy_state(state, n)
     sub = b.tail(start)
     width = fusion_width(n, b.batch, fuse)
-    rest, blocks = circuit_cache(circuit, ("blocks", b.key, start, width),
-                                 lambda: _plan_rest(circuit, start, sub.batched, width))
+    rest, blocks = PLAN_CACHE.get((circuit, ("blocks", b.key, start, width)),
+                                  lambda: _plan_rest(circuit, start, sub.batched, width))
     for blk in blocks:
         mat, diag, wires = block_matrix(rest, sub, blk, dtype, device)
         lazy.apply(mat, wires, diag)
@@ -118,8 +119,8 @@ def _single_qubit_prefix(ops) -> int:
 def _product_prefix(circuit, b, stop, dtype, device):
     """The product state after ``circuit.ops[:stop]`` (all single-qubit)."""
     if b.where and all(b.where[k] for k in range(stop)):
-        plan = circuit_cache(circuit, ("prefix", b.key, stop, str(device)),
-                             lambda: _prefix_plan(circuit, b, stop, device))
+        plan = PLAN_CACHE.get((circuit, ("prefix", b.key, stop, str(device))),
+                              lambda: _prefix_plan(circuit, b, stop, device))
         return _grouped_prefix(b, plan, dtype, device)
     n = circuit.n_qubits
     vecs = [None] * n

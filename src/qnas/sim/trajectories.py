@@ -5,7 +5,7 @@ channels (depolarizing, pauli/bit/phase flip) apply a Pauli drawn from their pro
 any other Kraus channel (thermal relaxation, amplitude damping...) is unravelled exactly:
 operator ``k`` is chosen with probability ``||K_k psi||^2`` and the state renormalised, so
 ``mean_t |psi_t><psi_t|`` is an unbiased estimate of the density matrix. Draws come from one
-``torch.Generator`` seeded with ``seed``: results are reproducible.
+``torch.Generator`` (``generator``, or one seeded with ``seed``): results are reproducible.
 
 >>> import torch
 >>> from qnas.ir import Circuit, Op
@@ -34,8 +34,13 @@ def simulate_trajectories(
     device=None,
     trajectories: int = 100,
     seed: int | None = None,
+    generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Sampled statevectors ``[B, trajectories, 2**n]`` of a circuit with channel ops."""
+    """Sampled statevectors ``[B, trajectories, 2**n]`` of a circuit with channel ops.
+
+    Draws come from ``generator`` if given (on the simulation device), else from a fresh
+    generator seeded with ``seed`` (None: a random seed).
+    """
     if dtype not in (torch.complex64, torch.complex128):
         raise ValueError(f"dtype must be torch.complex64 or torch.complex128, got {dtype}")
     t = int(trajectories)
@@ -44,8 +49,10 @@ def simulate_trajectories(
     n = circuit.n_qubits
     b = bind(circuit, params, inputs, dtype, device)
     dev = next((m.device for m in b.mats if m is not None), torch.device(device or "cpu"))
-    gen = torch.Generator(device=dev)
-    gen.manual_seed(int(seed) if seed is not None else int(torch.seed() % 2**63))
+    gen = generator
+    if gen is None:
+        gen = torch.Generator(device=dev)
+        gen.manual_seed(int(seed) if seed is not None else int(torch.seed() % 2**63))
     bt = b.batch * t
     lazy = LazyState(zero_state(n, 1, dtype, dev), n)
     for i, op in enumerate(circuit.ops):

@@ -73,7 +73,6 @@ class SuperCircuit(torch.nn.Module):
                     row.append((wires, tuple(idx)))
                 self._slots[(b, li)] = row
         self.weight_names: tuple[str, ...] = tuple(names)
-        self._name_index = {n: i for i, n in enumerate(names)}
         gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None
         w = (torch.rand(len(names), generator=gen, dtype=torch.float64) * 2 - 1) * math.pi
         self.weights = torch.nn.Parameter(w.to(dtype))
@@ -87,12 +86,6 @@ class SuperCircuit(torch.nn.Module):
     def gates_in_layer(self, layer: int) -> int:
         """Number of gates of layer ``layer`` (the same in every block)."""
         return len(self.space.layer_wires(layer, self.n_qubits))
-
-    def weight_index(self, name: str) -> int:
-        try:
-            return self._name_index[name]
-        except KeyError:
-            raise ValueError(f"no shared weight named {name!r}") from None
 
     def full_spec(self) -> SubCircuitSpec:
         """The spec selecting the whole SuperCircuit."""

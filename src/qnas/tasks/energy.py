@@ -76,15 +76,15 @@ def noisy_energy(circuit: Circuit, params: torch.Tensor, terms, target, layout=N
                  seed: int = 0, method: str = "density") -> torch.Tensor:
     """Energy of ``circuit`` compiled onto ``target`` with ``layout``, measured group by group
     under the device's noise (gate errors, relaxation, readout): the infinite-shot limit of
-    what :func:`qnas.backends.aer_eval.aer_energy` estimates. Differentiable in ``params``."""
-    from qnas.compile import compile as compile_circuit
-    from qnas.sim.noisy import compiled_probabilities
+    what :func:`qnas.backends.aer_eval.aer_energy` estimates. Differentiable in ``params``.
+    Each measurement circuit goes through :func:`qnas.noisy.device_probabilities` (compiled
+    once per group and cached; ``seed`` is the transpiler seed)."""
+    from qnas.noisy import device_probabilities
 
     groups, const = measurement_groups(terms)
-    probs = []
-    for basis, _ in groups:
-        cc = compile_circuit(rotated(circuit, basis), target, layout=layout, seed=seed)
-        probs.append(compiled_probabilities(cc, params, None, method)[0])
+    probs = [device_probabilities(rotated(circuit, basis), params, None, target, layout,
+                                  method=method, seed=seed)[0]
+             for basis, _ in groups]
     return energy_from_probabilities(probs, groups, const, circuit.n_qubits)
 
 

@@ -99,8 +99,3 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
 def md5_uncompressed(path: str | os.PathLike) -> str:
     """MD5 hex digest of a file's content after gunzip (if it is gzip-compressed)."""
     return hashlib.md5(_read_bytes(Path(path)), usedforsecurity=False).hexdigest()
-
-
-def clear_cache() -> None:
-    """Forget all cached arrays."""
-    _CACHE.clear()

@@ -4,7 +4,20 @@ Files are looked for in ``<data_dir>/mnist/`` (Fashion: ``<data_dir>/fashion_mni
 torchvision layout ``<data_dir>/MNIST/raw/`` (``FashionMNIST/raw``), or directly in
 ``data_dir``; each as ``name`` or ``name.gz``. ``data_dir`` defaults to ``$QNAS_DATA``.
 
->>> # x_train, y_train, x_test, y_test = load_mnist_raw("/path/to/data")   # uint8 arrays
+With the real data, ``load_idx_raw("mnist")`` returns the 60000 + 10000 images of
+``$QNAS_DATA/mnist``. A tiny stand-in data set shows the layout:
+
+>>> import os, tempfile
+>>> from qnas.tasks.idx import write_idx
+>>> root = tempfile.mkdtemp()
+>>> os.mkdir(os.path.join(root, "mnist"))
+>>> arrays = (np.zeros((3, 28, 28), np.uint8), np.array([5, 0, 4], np.uint8),
+...           np.zeros((2, 28, 28), np.uint8), np.array([7, 2], np.uint8))
+>>> for name, a in zip(FILES, arrays):
+...     write_idx(os.path.join(root, "mnist", name + ".gz"), a)
+>>> x_train, y_train, x_test, y_test = load_idx_raw("mnist", root)
+>>> x_train.shape, x_train.dtype, y_test.tolist()
+((3, 28, 28), dtype('uint8'), [7, 2])
 """
 
 from __future__ import annotations
@@ -75,6 +88,13 @@ def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path | None:
     return Path(env).expanduser() if env else None
 
 
+def describe_data_dir(data_dir: str | os.PathLike | None, root: Path) -> str:
+    """Where ``root`` came from, for error messages: ``QNAS_DATA=/x (does not exist)``."""
+    origin = "data_dir" if data_dir is not None else ENV
+    missing = "" if root.is_dir() else " (does not exist)"
+    return f"{origin}={root}{missing}"
+
+
 def _check_kind(kind: str) -> None:
     if kind not in SUBDIRS:
         raise ValueError(f"unknown IDX data set {kind!r}; expected one of {sorted(SUBDIRS)}")
@@ -102,8 +122,9 @@ def find_idx_files(kind: str, data_dir: str | os.PathLike | None = None) -> dict
             return found
     where = " or ".join(str(root / s) for s in SUBDIRS[kind])
     raise FileNotFoundError(
-        f"{kind} IDX files not found in {where}: expected {expected} "
-        f"(set data_dir=... or the {ENV} environment variable, or use download=True)"
+        f"{kind} IDX files not found in {where} [{describe_data_dir(data_dir, root)}]: "
+        f"expected {expected} (set data_dir=... or the {ENV} environment variable, "
+        "or use download=True)"
     )
 
 

@@ -8,7 +8,17 @@ PCA to ``n_features`` dims -> ``RobustScaler(quantile_range=(10, 90))`` -> ``Min
 (TorchQuantum fits the two scalers on train+test and re-splits 70/30 at random; we keep the
 data set's own split and never look at the test rows.)
 
->>> # x_tr, y_tr, x_te, y_te = load_vowel("/path/to/data", n_features=10)
+With the real file, ``load_vowel()`` reads ``$QNAS_DATA/vowel/vowel-context.data``. A small
+random stand-in file (15 train and 15 test rows) shows the shapes and the [0, 1] range:
+
+>>> import tempfile
+>>> rng = np.random.default_rng(0)
+>>> rows = [[i % 2, i, 0, *rng.random(10), i % 11] for i in range(30)]
+>>> root = tempfile.mkdtemp()
+>>> np.savetxt(os.path.join(root, FILENAME), rows)
+>>> x_tr, y_tr, x_te, y_te = load_vowel(root, n_features=4)
+>>> x_tr.shape, x_te.shape, float(x_tr.min()), float(x_tr.max())
+((15, 4), (15, 4), 0.0, 1.0)
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qnas.tasks.mnist import ENV, resolve_data_dir
+from qnas.tasks.mnist import ENV, describe_data_dir, resolve_data_dir
 from qnas.tasks.preprocess import check_finite
 
 FILENAME = "vowel-context.data"
@@ -36,7 +46,8 @@ def find_vowel_file(data_dir: str | os.PathLike | None = None) -> Path:
             return cand
     raise FileNotFoundError(
         f"vowel data not found: expected {root / 'vowel' / FILENAME} or {root / FILENAME} "
-        f"(set data_dir=... or the {ENV} environment variable)"
+        f"[{describe_data_dir(data_dir, root)}] (set data_dir=... or the {ENV} environment "
+        "variable)"
     )
 
 

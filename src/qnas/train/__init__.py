@@ -1,4 +1,6 @@
-"""Training: quantum classifiers, noise-aware modes, baselines and a resumable trainer.
+"""Training: quantum classifiers, noise-aware modes, baselines, the one training loop
+(:func:`fit`) and ``qnas train``'s resumable trainer (:func:`train`). The configuration is
+:class:`qnas.config.Config`; checkpoints and run directories are :mod:`qnas.rundir`'s.
 
 Names are re-exported lazily so that ``import qnas.train`` stays cheap.
 
@@ -14,17 +16,22 @@ _LAZY = {
     "classifier_circuit": "qnas.train.model",
     "NOISE_MODES": "qnas.train.model",
     "human_baseline": "qnas.train.baselines",
-    "GateInsertion": "qnas.train.noise",
+    "GateInsertion": "qnas.noisy",
     "gate_insertion_logits": "qnas.train.noise",
-    "PhysicalCircuit": "qnas.train.physical",
-    "TrainConfig": "qnas.train.config",
-    "PRESETS": "qnas.train.config",
+    "fit": "qnas.train.loop",
+    "DataObjective": "qnas.train.loop",
+    "StepsObjective": "qnas.train.loop",
+    "cosine_with_warmup": "qnas.train.loop",
     "train": "qnas.train.trainer",
     "TrainResult": "qnas.train.trainer",
     "build_model": "qnas.train.trainer",
-    "load_checkpoint": "qnas.train.checkpoint",
-    "save_checkpoint": "qnas.train.checkpoint",
+    "run_vqe": "qnas.train.vqe",
+    "VQEResult": "qnas.train.vqe",
 }
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY])
 
 
 def __getattr__(name):

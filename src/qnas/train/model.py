@@ -11,6 +11,9 @@ The module owns the ansatz's trainable angles (``weights``, in ``ansatz.paramete
 ``"density"``         exact density matrix of the compiled circuit with the device noise
                       model (x ``noise_scale``) + readout error
 
+The two compiled modes go through :mod:`qnas.noisy` (``model.physical`` is the cached
+:class:`~qnas.noisy.DeviceCircuit`).
+
 >>> from qnas.train.baselines import human_baseline
 >>> m = QuantumClassifier(human_baseline("u3cu3", 4, 2), "4x4_ryzxy", n_classes=4, seed=0)
 >>> m(torch.rand(3, 16)).shape, m.weights.numel()
@@ -99,11 +102,11 @@ class QuantumClassifier(torch.nn.Module):
     # -- noise helpers --------------------------------------------------------------------
     @property
     def physical(self):
-        """The circuit compiled onto the target (:class:`~qnas.train.physical.PhysicalCircuit`)."""
+        """The circuit compiled onto the target (a :class:`~qnas.noisy.DeviceCircuit`)."""
         if self._phys is None:
-            from qnas.train.physical import PhysicalCircuit
+            from qnas.noisy import device_circuit
 
-            self._phys = PhysicalCircuit.get(self.circuit, self.target, self.layout)
+            self._phys = device_circuit(self.circuit, self.target, self.layout)
         return self._phys
 
     @property
@@ -127,13 +130,10 @@ class QuantumClassifier(torch.nn.Module):
             raise ValueError(f"x must be [B, {self.encoder.n_features}], got {list(x.shape)}")
         mode = self.noise
         if mode == "density":
-            return self.physical.expz_density(self.weights, x, self.noise_scale)
+            return self.physical.expz(self.weights, x, method="density", scale=self.noise_scale)
         if mode == "gate_insertion" and self.training:
-            phys = self.physical
-            gi = phys.insertion(self.noise_scale)
-            z = phys.expz_statevector(gi.circuit, self.weights,
-                                      gi.inputs(x, self.noise_generator))
-            return phys.readout_error(z, self.noise_scale)
+            return self.physical.expz(self.weights, x, method="gate_insertion",
+                                      scale=self.noise_scale, generator=self.noise_generator)
         z = expz(probabilities(qnas.simulate(self.circuit, self.weights, x)),
                  self.circuit.n_qubits)
         return self._readout_only(z) if mode == "readout" else z

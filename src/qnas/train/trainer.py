@@ -1,22 +1,33 @@
-"""The training loop: Adam + linear warm-up + cosine decay, atomic checkpoints, resume.
+"""``qnas train``'s engine: one classifier trained by the one loop into a run directory.
 
-A run directory holds ``config.json``, ``checkpoint.pt`` (rewritten atomically after every
-epoch: weights, optimizer, scheduler, shuffle/noise/global RNG states, best-by-valid weights,
-history), ``metrics.jsonl`` (one JSON object per epoch, then one ``"split": "test"`` line),
-``best.pt`` and ``result.json``. ``train(cfg, resume=True)`` continues an interrupted run and
-ends with exactly the parameters an uninterrupted run would have.
+The model is the human baseline of ``cfg.space`` with ``cfg.model.blocks`` blocks (encoder
+``cfg.model.encoder`` or the task's; noise ``cfg.noise``), trained by
+:func:`qnas.train.loop.fit` with ``cfg.train``'s Adam, linear warm-up and cosine decay. The
+run directory (a :class:`~qnas.rundir.RunDir`) holds:
 
->>> from qnas.train.config import TrainConfig
->>> cfg = TrainConfig(task="digits4", blocks=1, epochs=1, train_limit=32, eval_limit=32,
-...                   out_dir=__import__("tempfile").mkdtemp())
->>> train(cfg, progress=False, log=None).history[0]["epoch"]
+- ``config.json``: the :class:`~qnas.config.Config` snapshot (``--resume`` checks it);
+- ``checkpoint.pt``: the loop's checkpoint after every epoch (weights, optimizer, scheduler,
+  shuffle RNG, history) plus the model's noise RNG, torch's global RNG and the best-by-valid
+  weights;
+- ``metrics.jsonl``: one JSON object per epoch (``split: "train"``), then one
+  ``split: "test"`` line; rewritten from the checkpoint's history on resume;
+- ``best.pt`` (the best-by-valid weights and circuit) and ``result.json``.
+
+``train(cfg, out, resume=True)`` continues an interrupted run and ends with exactly the
+parameters an uninterrupted run would have. Everything that can fail on bad input (config,
+data, encoder, layout, compilation) fails before the run directory is touched.
+
+>>> import tempfile
+>>> from qnas.config import load_config
+>>> cfg = load_config(overrides={"device": None, "model": {"blocks": 1},
+...     "train": {"epochs": 1}, "data": {"train_limit": 32, "eval_limit": 32}})
+>>> train(cfg, tempfile.mkdtemp(), progress=False, log=None).history[0]["epoch"]
 1
 """
 
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,13 +35,14 @@ from pathlib import Path
 
 import torch
 
-from qnas.train.checkpoint import load_checkpoint, save_checkpoint
-from qnas.train.config import TrainConfig
+from qnas.config import RESUME_FREE, Config
+from qnas.rundir import RunDir, atomic_write_text, load_checkpoint, save_checkpoint
+from qnas.train.loop import DataObjective, fit
 from qnas.train.model import QuantumClassifier
 
-# config keys that may differ when resuming (they do not change the computation)
-RESUME_FREE = {"out_dir", "data_dir", "threads", "preset"}
 EVAL_CHUNK = 1024
+CHECKPOINT = "checkpoint.pt"
+METRICS = "metrics.jsonl"
 
 
 @dataclass
@@ -47,44 +59,55 @@ class TrainResult:
     weights: torch.Tensor  # final
     best_weights: torch.Tensor
     seconds: float
+    n_test_noisy: int | None = None  # test inputs of ``test_acc_noisy``
 
 
-def load_data(cfg: TrainConfig):
+def load_data(cfg: Config):
+    """The task's splits, at most ``cfg.data.train_limit`` samples in each."""
     from qnas.tasks.datasets import load_task_data
 
-    return load_task_data(cfg.task, data_dir=cfg.data_dir, seed=cfg.seed, limit=cfg.train_limit)
+    return load_task_data(cfg.task, data_dir=cfg.data.dir, seed=cfg.seed,
+                          limit=cfg.data.train_limit)
 
 
-def build_model(cfg: TrainConfig, noise: str | None = "config", target=None) -> QuantumClassifier:
-    """The classifier of ``cfg``: the human baseline of ``cfg.space`` with ``cfg.blocks``.
+def build_model(cfg: Config, noise: str | None = "config", target=None) -> QuantumClassifier:
+    """The classifier of ``cfg``: the human baseline of ``cfg.space`` with
+    ``cfg.model.blocks`` blocks.
 
-    ``noise`` overrides ``cfg.noise``; ``target`` reuses a loaded device (default: load
-    ``cfg.device``)."""
+    ``noise`` overrides ``cfg.noise.mode``; ``target`` reuses a loaded device (default: load
+    ``cfg.device``, if any)."""
     from qnas.tasks.datasets import TASKS
     from qnas.train.baselines import human_baseline
 
     spec = TASKS[cfg.task]
-    noise = cfg.noise if noise == "config" else noise
+    noise = cfg.noise.mode if noise == "config" else noise
     if target is None and cfg.device:
         from qnas.devices import Target
 
         target = Target.from_backend(cfg.device)
-    ansatz = human_baseline(cfg.space, spec.n_qubits, cfg.blocks)
-    return QuantumClassifier(ansatz, cfg.encoder or spec.encoder, spec.n_classes, noise=noise,
-                             target=target, layout=cfg.layout, noise_scale=cfg.noise_scale,
-                             seed=cfg.seed)
+    ansatz = human_baseline(cfg.space, spec.n_qubits, cfg.model.blocks)
+    return QuantumClassifier(ansatz, cfg.model.encoder or spec.encoder, spec.n_classes,
+                             noise=noise, target=target, layout=cfg.noise.layout,
+                             noise_scale=cfg.noise.scale, seed=cfg.seed)
 
 
-def lr_lambda(warmup_steps: int, total_steps: int) -> Callable[[int], float]:
-    """Linear warm-up to 1 over ``warmup_steps``, then cosine decay to 0 at ``total_steps``."""
+def check_trainable(cfg: Config, target=None) -> None:
+    """What :class:`~qnas.config.Config` cannot check alone: a classification task and a
+    layout of distinct qubits, one per wire (and on ``target``, the loaded device, if any)."""
+    if cfg.is_vqe:
+        raise ValueError(f"qnas train trains classifiers; {cfg.task} is a VQE task (use "
+                         "`qnas vqe` or `qnas run`)")
+    from qnas.tasks.datasets import TASKS
 
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return (step + 1) / warmup_steps
-        t = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, t)))
-
-    return factor
+    lay, n = cfg.noise.layout, TASKS[cfg.task].n_qubits
+    if lay is None:
+        return
+    if len(lay) != n or len(set(lay)) != n or min(lay) < 0:
+        raise ValueError(f"noise.layout {list(lay)} must list {n} distinct qubits >= 0 for "
+                         f"task {cfg.task}")
+    if target is not None and max(lay) >= target.n_qubits:
+        raise ValueError(f"noise.layout {list(lay)}: device {target.name} has qubits "
+                         f"0..{target.n_qubits - 1}")
 
 
 @torch.no_grad()
@@ -101,164 +124,140 @@ def evaluate(model: QuantumClassifier, x: torch.Tensor, y: torch.Tensor) -> tupl
     return loss / n, correct / n
 
 
-class RunDir:
-    """The files of one run (see the module docstring)."""
-
-    def __init__(self, root: str | Path):
-        self.root = Path(root)
-        self.config = self.root / "config.json"
-        self.checkpoint = self.root / "checkpoint.pt"
-        self.metrics = self.root / "metrics.jsonl"
-        self.best = self.root / "best.pt"
-        self.result = self.root / "result.json"
-
-    def prepare(self, cfg: TrainConfig, resume: bool) -> dict | None:
-        """Create (or, with ``resume``, check) the directory; returns the checkpoint if any."""
-        from qnas.search.storage import atomic_write_text
-
-        if self.config.exists():
-            if not resume:
-                raise ValueError(f"run directory {self.root} already holds a run; pass "
-                                 "--resume to continue it or choose another --out")
-            try:
-                old = json.loads(self.config.read_text())
-            except json.JSONDecodeError as e:
-                raise ValueError(f"corrupt run config {self.config}: {e}") from None
-            new = cfg.to_dict()
-            diff = sorted(k for k in new if k not in RESUME_FREE and old.get(k) != new[k])
-            if diff:
-                raise ValueError(f"--resume with a different config ({', '.join(diff)}) than "
-                                 f"{self.config}")
-            return load_checkpoint(self.checkpoint) if self.checkpoint.exists() else None
-        if self.root.exists() and not self.root.is_dir():
-            raise ValueError(f"output path {self.root} exists and is not a directory")
-        self.root.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.config, json.dumps(cfg.to_dict(), indent=2) + "\n")
-        return None
-
-    def write_metrics(self, records: list[dict]) -> None:
-        from qnas.search.storage import atomic_write_text
-
-        atomic_write_text(self.metrics, "".join(json.dumps(r) + "\n" for r in records))
-
-    def append_metrics(self, record: dict) -> None:
-        with open(self.metrics, "a") as f:
-            f.write(json.dumps(record) + "\n")
+def _record(rec: dict) -> dict:
+    """A ``metrics.jsonl`` line from one record of the loop's history."""
+    return {"epoch": rec["epoch"], "split": "train", "train_loss": rec["loss"],
+            "train_acc": rec["acc"], "valid_loss": rec["valid_loss"],
+            "valid_acc": rec["valid_acc"], "lr": rec["lr"], "seconds": rec["seconds"]}
 
 
-def train(cfg: TrainConfig, resume: bool = False, progress: bool = True,
+def _write_metrics(path: Path, records: list[dict]) -> None:
+    atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in records))
+
+
+def _append_metrics(path: Path, record: dict) -> None:
+    with open(path, "a") as f:
+        f.write(json.dumps(record) + "\n")
+
+
+def train(cfg: Config, out: str | Path, resume: bool = False, progress: bool = True,
           callback: Callable[[int, dict], None] | None = None, log=print) -> TrainResult:
-    """Train ``build_model(cfg)`` on ``cfg.task``; see the module docstring.
+    """Train ``build_model(cfg)`` on ``cfg.task`` into the run directory ``out``; see the
+    module docstring.
 
     ``callback(epoch, record)`` runs after each epoch's checkpoint (an exception there
-    interrupts the run exactly like a crash).
+    interrupts the run exactly like a crash). The noisy test accuracy (density matrix with
+    ``cfg.device``'s noise model, on at most ``cfg.evaluation.test_samples`` test inputs) is
+    computed when a device is set and the training mode is not already ``density``.
     """
-    from tqdm.auto import tqdm
-
     start_time = time.perf_counter()
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
+    if not isinstance(cfg, Config):
+        raise ValueError(f"train needs a qnas.config.Config, got {type(cfg).__name__}")
+    if cfg.runtime.threads > 0:
+        torch.set_num_threads(cfg.runtime.threads)
     torch.manual_seed(cfg.seed)
     # Everything that can fail on bad input happens before the run directory is touched.
+    check_trainable(cfg)
     data = load_data(cfg)
     model = build_model(cfg)
+    check_trainable(cfg, model.target)
     if model.encoder.n_features != data.n_features:
         raise ValueError(f"encoder {model.encoder.name!r} takes {model.encoder.n_features} "
                          f"features; task {cfg.task} has {data.n_features}")
-    if cfg.noise in ("density", "gate_insertion"):
+    if cfg.noise.mode in ("density", "gate_insertion"):
         model.physical  # noqa: B018 - compile now so that errors surface early
-    lim = slice(None) if cfg.eval_limit is None else slice(0, cfg.eval_limit)
+    noisy = None
+    if cfg.device and cfg.noise.mode != "density":
+        noisy = build_model(cfg, noise="density", target=model.target)
+        noisy.physical  # noqa: B018
+    lim = slice(None) if cfg.data.eval_limit is None else slice(0, cfg.data.eval_limit)
     x_valid, y_valid = data.x_valid[lim], data.y_valid[lim]
     x_test, y_test = data.x_test[lim], data.y_test[lim]
-    run = RunDir(cfg.out_dir)
-    state = run.prepare(cfg, resume)
 
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    n = len(data.x_train)
-    steps = math.ceil(n / cfg.batch_size)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lr_lambda(cfg.warmup_epochs * steps, cfg.epochs * steps))
-    shuffle = torch.Generator().manual_seed(cfg.seed)
-    history: list[dict] = []
+    fresh = not (Path(out) / RunDir.CONFIG).exists()
+    run = RunDir.open(out, cfg.to_dict(), resume=resume, free=RESUME_FREE)
+    ckpt, metrics = run.path(CHECKPOINT), run.path(METRICS)
+    if fresh:  # a new run never continues a stray checkpoint
+        ckpt.unlink(missing_ok=True)
+    history = []
+    if ckpt.exists():
+        state = load_checkpoint(ckpt)
+        history = [_record(r) for r in state["history"]]
+        if log and state["epoch"] >= cfg.train.epochs:
+            log(f"{run.root}: all {cfg.train.epochs} epochs done earlier; evaluating again")
+        elif log:
+            log(f"resuming {run.root} at epoch {state['epoch'] + 1}/{cfg.train.epochs}")
+    # drop lines of an epoch that had not been checkpointed (and those of an older run)
+    _write_metrics(metrics, history)
+
     best = {"epoch": 0, "valid_acc": -1.0, "weights": model.weights.detach().clone()}
-    start = 0
-    if state is not None:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        shuffle.set_state(state["shuffle_rng"])
-        model.noise_generator.set_state(state["noise_rng"])
-        torch.set_rng_state(state["torch_rng"])
-        start, history, best = state["epoch"], state["history"], state["best"]
-        run.write_metrics(history)  # drop lines of an epoch that had not been checkpointed
-        if log:
-            log(f"resuming {run.root} at epoch {start + 1}/{cfg.epochs}")
-    elif run.metrics.exists():
-        run.metrics.unlink()
+    clock = [time.perf_counter()]
 
-    bar = tqdm(range(start, cfg.epochs), desc=cfg.task, disable=not progress,
-               initial=start, total=cfg.epochs)
-    for epoch in bar:
-        t0 = time.perf_counter()
+    def loss_fn(p, xb, yb):
         model.train()
-        perm = torch.randperm(n, generator=shuffle)
-        tot_loss, correct = 0.0, 0
-        for i in range(0, n, cfg.batch_size):
-            idx = perm[i : i + cfg.batch_size]
-            logp = model(data.x_train[idx])
-            loss = torch.nn.functional.nll_loss(logp, data.y_train[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            tot_loss += float(loss.detach()) * len(idx)
-            correct += int((logp.argmax(-1) == data.y_train[idx]).sum())
+        logp = model(xb)
+        return (torch.nn.functional.nll_loss(logp, yb),
+                {"acc": int((logp.argmax(-1) == yb).sum())})
+
+    def on_epoch(p):
+        nonlocal best
         v_loss, v_acc = evaluate(model, x_valid, y_valid)
         if v_acc > best["valid_acc"]:
-            best = {"epoch": epoch + 1, "valid_acc": v_acc,
-                    "weights": model.weights.detach().clone()}
-        rec = {"epoch": epoch + 1, "split": "train", "train_loss": tot_loss / n,
-               "train_acc": correct / n, "valid_loss": v_loss, "valid_acc": v_acc,
-               "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0}
-        history.append(rec)
-        save_checkpoint({"epoch": epoch + 1, "model": model.state_dict(),
-                         "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                         "shuffle_rng": shuffle.get_state(),
-                         "noise_rng": model.noise_generator.get_state(),
-                         "torch_rng": torch.get_rng_state(), "history": history, "best": best,
-                         "config": cfg.to_dict()}, run.checkpoint)
-        run.append_metrics(rec)
-        bar.set_postfix(loss=f"{rec['train_loss']:.3f}", acc=f"{rec['train_acc']:.3f}",
-                        val=f"{v_acc:.3f}")
+            best = {"epoch": len(history) + 1, "valid_acc": v_acc,
+                    "weights": p.detach().clone()}
+        return {"valid_loss": v_loss, "valid_acc": v_acc,
+                "seconds": time.perf_counter() - clock[0]}
+
+    def after_epoch(epoch, rec):
+        r = _record(rec)
+        history.append(r)
+        _append_metrics(metrics, r)
         if callback is not None:
-            callback(epoch + 1, rec)
-    bar.close()
+            callback(epoch, r)
+        clock[0] = time.perf_counter()
+
+    def get_state():
+        return {"noise_rng": model.noise_generator.get_state(),
+                "torch_rng": torch.get_rng_state(), "best": best}
+
+    def set_state(st):
+        nonlocal best
+        model.noise_generator.set_state(st["noise_rng"])
+        torch.set_rng_state(st["torch_rng"])
+        best = st["best"]
+
+    t = cfg.train
+    fit(model.weights, DataObjective(data.x_train, data.y_train, t.batch_size, loss_fn),
+        epochs=t.epochs, lr=t.lr, weight_decay=t.weight_decay, warmup_epochs=t.warmup_epochs,
+        seed=cfg.seed, checkpoint=ckpt, on_epoch=on_epoch, after_epoch=after_epoch,
+        extra_state=(get_state, set_state), progress=progress, desc=cfg.task)
 
     final = model.weights.detach().clone()
     with torch.no_grad():
         model.weights.copy_(best["weights"])
     t_loss, t_acc = evaluate(model, x_test, y_test)
-    noisy_acc = None
-    if cfg.device and cfg.noise != "density":
-        noisy = build_model(cfg, noise="density", target=model.target)
+    noisy_acc = n_noisy = None
+    if noisy is not None:
+        n_noisy = min(len(x_test), cfg.evaluation.test_samples)
         with torch.no_grad():
             noisy.weights.copy_(best["weights"])
-        noisy_acc = evaluate(noisy, x_test, y_test)[1]
+        noisy_acc = evaluate(noisy, x_test[:n_noisy], y_test[:n_noisy])[1]
     save_checkpoint({"weights": best["weights"], "epoch": best["epoch"],
-                     "circuit": model.circuit.to_text(), "config": cfg.to_dict()}, run.best)
-    test_rec = {"split": "test", "best_epoch": best["epoch"], "test_loss": t_loss,
-                "test_acc": t_acc, "test_acc_noisy": noisy_acc}
-    run.append_metrics(test_rec)
+                     "circuit": model.circuit.to_text(), "config": cfg.to_dict()},
+                    run.path("best.pt"))
+    _append_metrics(metrics, {"split": "test", "best_epoch": best["epoch"], "test_loss": t_loss,
+                              "test_acc": t_acc, "test_acc_noisy": noisy_acc,
+                              "n_test_noisy": n_noisy})
     seconds = time.perf_counter() - start_time
-    from qnas.search.storage import atomic_write_text
-
-    summary = {"best_epoch": best["epoch"], "best_valid_acc": best["valid_acc"],
-               "test_acc": t_acc, "test_loss": t_loss, "test_acc_noisy": noisy_acc,
-               "epochs": cfg.epochs, "seconds": seconds, "n_params": model.weights.numel()}
-    atomic_write_text(run.result, json.dumps(summary, indent=2) + "\n")
+    run.write_json("result.json", {
+        "best_epoch": best["epoch"], "best_valid_acc": best["valid_acc"], "test_acc": t_acc,
+        "test_loss": t_loss, "n_test": len(x_test), "test_acc_noisy": noisy_acc,
+        "n_test_noisy": n_noisy, "epochs": t.epochs, "seconds": seconds,
+        "n_params": model.weights.numel()})
     if log:
-        extra = "" if noisy_acc is None else f", noisy (density, {cfg.device}) {noisy_acc:.4f}"
+        extra = "" if noisy_acc is None else (f", noisy (density, {cfg.device}, {n_noisy} "
+                                              f"inputs) {noisy_acc:.4f}")
         log(f"{cfg.task}: best valid acc {best['valid_acc']:.4f} (epoch {best['epoch']}), "
             f"test acc {t_acc:.4f}{extra}  [{seconds:.1f} s] -> {run.root}")
-    return TrainResult(run.root, history, best["epoch"], best["valid_acc"], t_acc, t_loss,
-                       noisy_acc, final, best["weights"], seconds)
+    return TrainResult(run.root, [dict(r) for r in history], best["epoch"], best["valid_acc"],
+                       t_acc, t_loss, noisy_acc, final, best["weights"], seconds, n_noisy)

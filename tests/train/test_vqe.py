@@ -8,15 +8,9 @@ pytest.importorskip("openfermion")
 
 from qnas.tasks.hamiltonian import molecular_hamiltonian  # noqa: E402
 from qnas.tasks.uccsd import uccsd_circuit  # noqa: E402
-from qnas.tasks.vqe import VQEResult, run_vqe  # noqa: E402
+from qnas.train.vqe import VQEResult, run_vqe  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.mark.parametrize(

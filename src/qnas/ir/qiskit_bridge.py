@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 import torch
 
-from qnas.ir import Circuit, Op
+from qnas.ir.circuit import Circuit, Op
 from qnas.ir.params import INPUT, PARAM, Sym
 
 # qnas gate -> qiskit.circuit.library class name
@@ -70,17 +70,12 @@ def to_qiskit(circuit: Circuit, *, drop_noise: bool = False):
     from qiskit import QuantumCircuit
     from qiskit.circuit import Parameter
 
-    from qnas.gates import get_gate
+    from qnas.ir.qasm_export import unitary_ops
 
     syms = {n: Parameter(n) for n in circuit.parameters + circuit.inputs}
     qc = QuantumCircuit(circuit.n_qubits)
-    for i, op in enumerate(circuit.ops):
-        g = get_gate(op.gate)
-        if g.kraus:
-            if drop_noise:
-                continue
-            raise ValueError(f"to_qiskit: op {i} is noise channel {g.name!r}; Qiskit circuits "
-                             "hold only unitaries here (pass drop_noise=True to omit noise)")
+    for i, op, g in unitary_ops(circuit, drop_noise, "to_qiskit",
+                                "Qiskit circuits hold only unitaries here"):
         if g.name not in TO_QISKIT:
             raise ValueError(f"to_qiskit: op {i}: gate {g.name!r} has no Qiskit mapping")
         cls = getattr(lib, TO_QISKIT[g.name])

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 import torch
 
 from qnas.ir import Circuit
-
-OPTIMIZERS = ("adam", "lbfgs")
+from qnas.train.loop import OPTIMIZERS, StepsObjective, fit
 
 
 @dataclass(frozen=True)
@@ -57,15 +56,16 @@ def run_vqe(
     *,
     init: str | torch.Tensor = "random",
     init_scale: float = 0.01,
-    tol: float = 1e-12,
     dtype: torch.dtype = torch.complex128,
 ) -> VQEResult:
     """Minimise ``<psi(theta)|H|psi(theta)>`` over ``circuit.parameters``.
 
     ``hamiltonian`` is a :class:`~qnas.tasks.hamiltonian.MolecularHamiltonian`, a
-    ``qnas.PauliSum`` or a list of ``(pauli_string, coeff)``. ``optimizer="lbfgs"`` (strong
-    Wolfe line search, ``steps`` iterations, default ``lr=1``) converges in a few dozen
-    iterations for UCCSD; ``"adam"`` takes ``steps`` gradient steps (default ``lr=0.05``).
+    ``qnas.PauliSum`` or a list of ``(pauli_string, coeff)``. Training is the one loop
+    (:func:`qnas.train.loop.fit` with a :class:`~qnas.train.loop.StepsObjective`):
+    ``optimizer="lbfgs"`` is one step of up to ``steps`` L-BFGS iterations (strong Wolfe line
+    search, tolerances 1e-12, default ``lr=1``) and converges in a few dozen iterations for
+    UCCSD; ``"adam"`` takes ``steps`` gradient steps at a constant lr (default ``0.05``).
     Initial parameters: ``init="random"`` (seeded normal with std ``init_scale``), ``"zeros"``
     (Hartree-Fock for UCCSD) or an explicit tensor.
     """
@@ -93,38 +93,25 @@ def run_vqe(
         theta0 = init_scale * torch.randn(n_par, generator=gen, dtype=torch.float64).to(rdtype)
     else:
         raise ValueError(f"init must be 'random', 'zeros' or a tensor, got {init!r}")
-    theta = theta0.requires_grad_(True)
+    theta = torch.nn.Parameter(theta0)
     history: list[float] = []
 
-    def energy() -> torch.Tensor:
-        e = qnas.expval(circuit, obs, params=theta, dtype=dtype)[0]
+    def energy(p: torch.Tensor) -> torch.Tensor:
+        e = qnas.expval(circuit, obs, params=p, dtype=dtype)[0]
         history.append(float(e.detach()))
         return e
 
     start = time.perf_counter()
     if n_par == 0:
         with torch.no_grad():
-            energy()
-    elif optimizer == "lbfgs":
-        opt = torch.optim.LBFGS([theta], lr=1.0 if lr is None else lr, max_iter=int(steps),
-                                max_eval=int(steps) * 2, tolerance_grad=tol,
-                                tolerance_change=tol, history_size=50,
-                                line_search_fn="strong_wolfe")
-
-        def closure():
-            opt.zero_grad()
-            e = energy()
-            e.backward()
-            return e
-
-        opt.step(closure)
-    else:
-        opt = torch.optim.Adam([theta], lr=0.05 if lr is None else lr)
-        for _ in range(int(steps)):
-            opt.zero_grad()
-            e = energy()
-            e.backward()
-            opt.step()
+            energy(theta)
+    elif optimizer == "lbfgs":  # one step of up to ``steps`` L-BFGS iterations
+        fit(theta, StepsObjective(energy, 1), epochs=1, lr=1.0 if lr is None else lr,
+            optimizer="lbfgs", max_iter=int(steps), progress=False, desc="vqe")
+    else:  # ``steps`` Adam steps at a constant lr
+        fit(theta, StepsObjective(energy, int(steps)), epochs=1,
+            lr=0.05 if lr is None else lr, optimizer="adam", schedule="constant",
+            progress=False, desc="vqe")
     with torch.no_grad():
         final = float(qnas.expval(circuit, obs, params=theta, dtype=dtype)[0])
     if not math.isfinite(final):

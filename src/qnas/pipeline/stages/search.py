@@ -1,0 +1,72 @@
+"""Stage ``search``: the evolutionary co-search of SubCircuit and layout under device noise.
+
+The noise-unaware baseline runs the same search without noise; every searcher (evolution,
+random, mapping-only) runs under the same driver and store (:func:`run_searcher`), so each
+resumes mid-way after a crash.
+
+Usage::
+
+    found = co_search(ctx, run_dir, "search", ctx.sc.weights, noise=True)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def full_design_genomes(ctx, genes, n_layouts: int) -> tuple:
+    """The full design on ``n_layouts`` distinct layouts: identity first, then seeded random
+    ones (a random first generation almost never holds the full design, and one bad layout
+    would make it look worse than it is)."""
+    from qnas.search import GenomeSpace, random_layout
+
+    space = GenomeSpace(genes, ctx.target.n_qubits)
+    full = genes.encode(ctx.sc.full_spec())
+    n = ctx.n_qubits
+    layouts, rng = [tuple(range(n))], np.random.default_rng(ctx.cfg.seed + 7)
+    for _ in range(50 * n_layouts):
+        if len(layouts) >= n_layouts:
+            break
+        lay = tuple(random_layout(n, ctx.target.n_qubits, rng))
+        if lay not in layouts:
+            layouts.append(lay)
+    return tuple(space.make(full, lay) for lay in layouts[:n_layouts])
+
+
+def run_searcher(ctx, run_dir, name: str, searcher, fitness, progress: bool):
+    """Run ``searcher`` against ``fitness`` with the store ``<run>/<name>`` (resumable)."""
+    from qnas.search import SearchStore, run_search
+    from qnas.search.executors import make_executor
+
+    rt = ctx.cfg.runtime
+    store = SearchStore(run_dir.root / name, device=ctx.cfg.device, seed=ctx.cfg.seed)
+    res = run_search(searcher, fitness, store, make_executor(rt.executor, rt.workers),
+                     progress=progress)
+    return res, store
+
+
+def co_search(ctx, run_dir, name: str, weights, noise: bool, progress: bool) -> dict:
+    """Evolutionary co-search with inherited ``weights``; the best genome and statistics."""
+    from qnas.search import EvolutionSearch
+    from qnas.spaces import SpecGenes
+
+    s = ctx.cfg.search
+    genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
+    initial = full_design_genomes(ctx, genes, s.full_layouts)
+    search = EvolutionSearch(genes, ctx.target.n_qubits, s.population, s.parents, s.mutations,
+                             s.mutation_prob, s.crossovers, s.iterations, seed=ctx.cfg.seed,
+                             initial=initial)
+    res, store = run_searcher(ctx, run_dir, name, search, ctx.fitness(weights, noise), progress)
+    gens = {}
+    for r in store.load_results().values():
+        g = r.get("generation", 0)
+        gens[g] = max(gens.get(g, -1e9), r["fitness"])
+    return {"spec": res.best_genome.spec.to_string(), "layout": list(res.best_genome.layout),
+            "fitness": res.best_fitness, "n_evaluated": res.n_told,
+            "best_by_generation": [gens[k] for k in sorted(gens)]}
+
+
+def run(ctx, run_dir, progress=True, log=print) -> dict:
+    """The stage: the noise-adaptive co-search with the trained SuperCircuit's weights."""
+    return run_dir.stage("search", lambda: co_search(ctx, run_dir, "search", ctx.sc.weights,
+                                                     True, progress), log)

@@ -1,0 +1,75 @@
+"""Stage ``train``: train the found SubCircuit (from scratch or inherited weights).
+
+:func:`train_circuit` is how every deployed model of a run is trained (the found circuit,
+pruning's fine-tuning, the baselines): the one loop, the run's optimiser settings, a
+checkpoint per training so a killed run resumes bit for bit.
+
+Usage::
+
+    record = run(ctx, run_dir, found)
+"""
+
+from __future__ import annotations
+
+import torch
+
+from qnas.ir import Circuit
+from qnas.train.loop import fit
+
+
+def model_record(circuit: Circuit, params: torch.Tensor, layout, **extra) -> dict:
+    """A model as JSON: circuit (canonical text, symbolic), trained values, layout (physical
+    qubits, or ``None`` for Qiskit's own noise-aware layout) and sizes."""
+    return {"circuit": circuit.to_text(), "params": [float(v) for v in params.tolist()],
+            "layout": list(layout) if layout is not None else None,
+            "n_params": len(circuit.parameters), "n_2q": circuit.num_two_qubit_gates, **extra}
+
+
+def train_circuit(ctx, run_dir, name, circuit, init, layout, progress, epochs=None,
+                  pruner=None):
+    """Train ``circuit``'s parameters from ``init``; returns ``(params, history)``.
+
+    With ``noise.mode = "gate_insertion"`` and a layout, the loss is the noise-aware one.
+    """
+    cfg, task = ctx.cfg, ctx.task
+    params = torch.nn.Parameter(init.detach().clone())
+    noise_aware = cfg.noise.mode == "gate_insertion" and layout is not None
+    gen = torch.Generator().manual_seed(cfg.seed)  # the noise-aware loss's error draws
+
+    def batch_loss(p, batch):
+        if noise_aware:
+            return task.noise_aware_loss(circuit, p, batch, ctx.target, layout, cfg.noise.scale,
+                                         gen)
+        return task.loss(circuit, p, batch)
+
+    t = cfg.train
+    hist = fit(params, task.objective(batch_loss, t.batch_size), epochs=epochs or t.epochs,
+               lr=t.lr, weight_decay=t.weight_decay, warmup_epochs=t.warmup_epochs,
+               seed=cfg.seed, checkpoint=run_dir.checkpoint(name), progress=progress, desc=name,
+               after_step=pruner.apply if pruner is not None else None,
+               on_epoch=lambda p: task.on_epoch(circuit, p),
+               extra_state=(gen.get_state, gen.set_state))
+    return params.detach(), hist
+
+
+def train_found(ctx, run_dir, found: dict, progress: bool) -> dict:
+    """Train the searched SubCircuit on its layout; the model record with its noisy score."""
+    spec = _spec(found["spec"])
+    circuit, index = ctx.circuits(spec)
+    layout = tuple(found["layout"])
+    params, hist = train_circuit(ctx, run_dir, "finetune", circuit, ctx.initial_weights(index),
+                                 layout, progress)
+    return {"model": model_record(circuit, params, layout, history=hist,
+                                  noisy_score=ctx.noisy_score(circuit, params, layout))}
+
+
+def _spec(s: str):
+    from qnas.spaces import SubCircuitSpec
+
+    return SubCircuitSpec.from_string(s)
+
+
+def run(ctx, run_dir, found: dict, progress=True, log=print) -> dict:
+    """The stage: the trained model record of the found SubCircuit."""
+    return run_dir.stage("train", lambda: train_found(ctx, run_dir, found, progress),
+                         log)["model"]
