@@ -1,4 +1,5 @@
-"""Large-state benchmark: gates/s at batch 1, 16-24 qubits, vs qiskit-aer and qulacs.
+"""Large-state benchmark: gates/s at batch 1, 16-24 qubits, vs qiskit-aer, qulacs and
+PennyLane lightning.qubit (complex64).
 
 Circuit (``spec.large_state_ops``): 10 layers of RY on every wire + CNOT chain (i, i+1),
 constant angles, no gradients. Frameworks:
@@ -8,6 +9,8 @@ constant angles, no gradients. Frameworks:
   ``AerSimulator(method='statevector', precision='single', max_parallel_threads=T)`` on a
   pre-transpiled circuit with ``save_statevector``; only ``run().result()`` is timed;
 * qulacs (``bench/.venv-peers``, complex128): ``QuantumCircuit.update_quantum_state``.
+* lightning (``bench/.venv-peers``, PennyLane ``lightning.qubit``, ``c_dtype=complex64``): a
+  QNode returning ``qml.state()``, ``diff_method=None``.
 
 Also measures the copy bandwidth of this machine (torch ``dst.copy_(src)`` on 256 MiB
 float32 buffers; bandwidth = bytes read + written per second) and reports the memory bound
@@ -41,7 +44,7 @@ from timing import time_fn
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_PEERS_PY = BENCH_DIR / ".venv-peers" / "bin" / "python"
-FRAMEWORKS = ("qnas", "qiskit-aer", "qulacs")
+FRAMEWORKS = ("qnas", "qiskit-aer", "qulacs", "lightning")
 IN_PROCESS = ("qnas", "qiskit-aer")
 
 

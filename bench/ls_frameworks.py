@@ -1,4 +1,5 @@
-"""Large-state (batch 1, no grad) runners for qnas, qiskit-aer and qulacs.
+"""Large-state (batch 1, no grad) runners for qnas, qiskit-aer, qulacs and PennyLane
+lightning.qubit.
 
 Each ``prepare_<framework>(n, ops, threads)`` builds the circuit from
 ``spec.large_state_ops`` once (build/transpile time is NOT timed) and returns
@@ -97,11 +98,46 @@ def prepare_qulacs(n: int, ops: list[tuple], threads: int) -> Runner:
     return run, final_z
 
 
-PREPARE = {"qnas": prepare_qnas, "qiskit-aer": prepare_aer, "qulacs": prepare_qulacs}
+def prepare_lightning(n: int, ops: list[tuple], threads: int) -> Runner:
+    """PennyLane ``lightning.qubit`` (``c_dtype=complex64``), a QNode returning the state.
+
+    Its documented fast path for a fixed circuit: the device's C++ kernels, no gradient
+    (``diff_method=None``). PennyLane orders wire 0 as the most significant bit, so the circuit
+    is built on wire ``n - 1 - w`` for qubit ``w``: the state then has Qiskit's order.
+    Threads follow ``OMP_NUM_THREADS`` (set by the caller before import).
+    """
+    import numpy as np
+    import pennylane as qml
+
+    dev = qml.device("lightning.qubit", wires=n, c_dtype=np.complex64)
+
+    @qml.qnode(dev, diff_method=None)
+    def circuit():
+        for g, w, a in ops:
+            if g == "ry":
+                qml.RY(a, wires=n - 1 - w[0])
+            else:
+                qml.CNOT(wires=[n - 1 - w[0], n - 1 - w[1]])
+        return qml.state()
+
+    box: dict = {}
+
+    def run():
+        box["state"] = circuit()
+
+    def final_z():
+        return z_from_state(np.asarray(box["state"]), n)
+
+    return run, final_z
+
+
+PREPARE = {"qnas": prepare_qnas, "qiskit-aer": prepare_aer, "qulacs": prepare_qulacs,
+           "lightning": prepare_lightning}
 
 
 def versions(framework: str) -> str:
     import importlib.metadata as md
 
-    dist = {"qnas": "qnas", "qiskit-aer": "qiskit-aer", "qulacs": "qulacs"}[framework]
+    dist = {"qnas": "qnas", "qiskit-aer": "qiskit-aer", "qulacs": "qulacs",
+            "lightning": "pennylane-lightning"}[framework]
     return md.version(dist)

@@ -221,6 +221,20 @@ class Target:
             "t2": _median([t for t in self.t2 if t is not None]),
         }
 
+    def noise_figure(self, n_2q: int = 10, n_1q: int = 20, n_readout: int = 4) -> float | None:
+        """Probability of at least one error in a reference workload at the median rates:
+        ``n_2q`` two-qubit gates, ``n_1q`` one-qubit gates and ``n_readout`` readouts
+        (default: about one 4-qubit U3+CU3 block), ``1 - prod (1 - e)``. Higher is noisier.
+
+        >>> round(Target.from_backend("santiago").noise_figure(), 3)  # doctest: +ELLIPSIS
+        0.1...
+        """
+        m = self.median_errors()
+        if m["error_2q"] is None or m["readout_error"] is None:
+            return None
+        keep = (1 - m["error_2q"]) ** n_2q * (1 - (m["error_1q"] or 0.0)) ** n_1q
+        return 1 - keep * (1 - m["readout_error"]) ** n_readout
+
     def _check_qubit(self, q: int) -> None:
         if not 0 <= int(q) < self.n_qubits:
             raise ValueError(f"qubit {q} outside device {self.name!r} ({self.n_qubits} qubits)")
