@@ -30,15 +30,18 @@ torch.Size([2, 4])
 
 from qnas.noisy.device import (
     DEFAULT_CACHE,
+    DEFAULTS,
     METHODS,
     DeviceCircuit,
     DeviceCircuitCache,
+    MethodDefaults,
     device_circuit,
     device_expz,
     device_probabilities,
 )
 from qnas.noisy.insertion import GateInsertion, insertion_for_target, scaled_rates
 
-__all__ = ["DeviceCircuit", "DeviceCircuitCache", "DEFAULT_CACHE", "METHODS", "device_circuit",
+__all__ = ["DeviceCircuit", "DeviceCircuitCache", "DEFAULT_CACHE", "DEFAULTS", "METHODS",
+           "MethodDefaults", "device_circuit",
            "device_probabilities", "device_expz", "GateInsertion", "insertion_for_target",
            "scaled_rates"]

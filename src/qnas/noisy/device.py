@@ -12,6 +12,13 @@ readout error of the measured physical qubits. Methods (:data:`METHODS`):
 ``"gate_insertion"``  one sampled Pauli error pattern per row (relaxation Pauli-twirled)
 ``"statevector"``     noise-free gates (readout error still applies when asked for)
 
+``method=None`` (the default everywhere) picks by size (:data:`DEFAULTS`, a
+:class:`MethodDefaults` whose fields the caller may change): ``"density"`` up to 8 logical
+qubits; above, ``"density"`` while the compiled circuit has at most 11 wires (seconds per 100
+inputs), else ``"gate_insertion"`` with 4 Pauli patterns per input, seeded with
+``DEFAULTS.seed`` (the same draws for every candidate of a search): exact density matrices of
+12 or more wires take a minute or more per 100 inputs (bench/RESULTS.md, section 5).
+
 :class:`DeviceCircuitCache` is the one cache of compiled circuits (LRU); the module functions
 use :data:`DEFAULT_CACHE` unless given ``cache=``.
 
@@ -30,23 +37,60 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import torch
 
 from qnas.compile import CompiledCircuit, compile_args
 from qnas.compile import compile as compile_circuit
-from qnas.ir import Circuit
+from qnas.ir import Circuit, Sym
 from qnas.noise import NoiseModel, apply_readout_error, expz_with_readout
+from qnas.noisy.insertion import PREFIX as INSERTION_PREFIX
 from qnas.noisy.insertion import GateInsertion
-from qnas.sim import simulate
+from qnas.sim import simulate, superop
 from qnas.sim.cache import LRUCache
 from qnas.sim.measure import expz, probabilities
+from qnas.sim.trajectories import simulate_pauli_insertions
 
 METHODS = ("density", "trajectories", "gate_insertion", "statevector")
+CHUNK_AMPLITUDES = 2**26  # gate insertion simulates at most this many amplitudes at once
 
 
-def check_method(method: str) -> str:
-    if method not in METHODS:
+@dataclass
+class MethodDefaults:
+    """What ``method=None`` means; change the fields of :data:`DEFAULTS` to change it.
+
+    Up to ``large_logical`` logical qubits: ``"density"``. Above: ``"density"`` while the
+    compiled circuit has at most ``density_max_qubits`` wires, else ``large_method`` with
+    ``samples`` Pauli patterns (gate insertion; fewer when ``rows * samples * 2**wires`` would
+    exceed ``sample_budget``) or trajectories per input, averaged, drawn from ``seed`` unless
+    the caller gives ``seed`` or ``generator``.
+
+    >>> d = MethodDefaults()
+    >>> d.large_method, d.density_max_qubits, d.samples
+    ('gate_insertion', 11, 4)
+    """
+
+    large_logical: int = 8
+    density_max_qubits: int = 11
+    large_method: str = "gate_insertion"
+    samples: int = 4
+    sample_budget: int = 2**23
+    seed: int = 0
+
+    def method_for(self, n_logical: int, n_wires: int) -> str:
+        """The method for a circuit of ``n_logical`` qubits compiled onto ``n_wires`` wires."""
+        if n_logical <= self.large_logical or n_wires <= self.density_max_qubits:
+            return "density"
+        return check_method(self.large_method)
+
+
+DEFAULTS = MethodDefaults()
+"""The settings of ``method=None`` (see :class:`MethodDefaults`)."""
+
+
+def check_method(method: str | None) -> str | None:
+    if method is not None and method not in METHODS:
         raise ValueError(f"unknown noisy method {method!r}; expected one of {METHODS}")
     return method
 
@@ -123,14 +167,44 @@ class DeviceCircuit:
 
         return self._memo("insertion", scale, build)
 
+    def insertion_slots(self, scale: float = 1.0) -> tuple[tuple[int, int], ...]:
+        """``(op, wire)`` of each insertion point of :meth:`insertion` in :attr:`circuit`."""
+        def build(s):
+            slots, src = [], -1
+            for op in self.insertion(s).circuit.ops:
+                if op.gate == "u3" and op.params and isinstance(op.params[0], Sym) and \
+                        op.params[0].name.startswith(INSERTION_PREFIX):
+                    slots.append((src, op.wires[0]))
+                else:
+                    src += 1
+            return tuple(slots)
+
+        return self._memo("slots", scale, build)
+
     def readout_matrices(self, scale: float = 1.0, dtype=torch.float64) -> list[torch.Tensor]:
         """Assignment matrices ``A[measured, true]`` of the physical qubit measured for each
         logical qubit, in logical order."""
         return self.noise_model(scale).readout_matrices(self.measured_wires, dtype)
 
     # -- simulate + read out --------------------------------------------------------------
+    def default_method(self) -> str:
+        """What ``method=None`` runs for this circuit (:data:`DEFAULTS`)."""
+        return DEFAULTS.method_for(self.n_logical, self.circuit.n_qubits)
+
+    def _resolve(self, method, trajectories, generator, seed):
+        """``(method, trajectories, seed, samples)`` with ``method=None`` resolved."""
+        if method is not None:
+            return check_method(method), trajectories, seed, 1
+        method = self.default_method()
+        if method in ("gate_insertion", "trajectories") and generator is None and seed is None:
+            seed = DEFAULTS.seed
+        samples = max(1, int(DEFAULTS.samples))
+        if method == "trajectories":
+            return method, samples, seed, 1
+        return method, trajectories, seed, samples if method == "gate_insertion" else 1
+
     def _compact_probabilities(self, params, inputs, method, scale, trajectories, generator,
-                               seed, dtype, device) -> torch.Tensor:
+                               seed, dtype, device, samples: int = 1) -> torch.Tensor:
         """Probabilities ``[B, 2**len(qubits)]`` of the compact wires, before readout."""
         check_method(method)
         if method == "statevector":
@@ -140,40 +214,74 @@ class DeviceCircuit:
                 generator = torch.Generator().manual_seed(int(seed))
             gi = self.insertion(scale)
             x = _feature_rows(self.circuit, params, inputs)
-            state = simulate(gi.circuit, params, gi.inputs(x, generator), dtype, device=device)
-            method = "statevector"
+            p = params
+            width = 2**self.circuit.n_qubits
+            samples = max(1, min(samples, DEFAULTS.sample_budget // (x.shape[0] * width)))
+            if samples > 1:  # several patterns per row, averaged below
+                x = x.repeat_interleave(samples, 0)
+                if p is not None and torch.as_tensor(p).dim() == 2:
+                    p = torch.as_tensor(p).repeat_interleave(samples, 0)
+            # The same draws as gi.inputs(x, generator), simulated as sparse Pauli errors on
+            # the fused noise-free circuit (equal to simulating gi.circuit), in chunks of rows.
+            paulis = gi.sample_paulis(x.shape[0], generator)
+            per = p is not None and torch.as_tensor(p).dim() == 2
+            step = max(1, CHUNK_AMPLITUDES // width)
+            parts = []
+            for a in range(0, x.shape[0], step):
+                state = simulate_pauli_insertions(
+                    self.circuit, self.insertion_slots(scale), paulis[a : a + step],
+                    torch.as_tensor(p)[a : a + step] if per else p,
+                    x[a : a + step] if self.circuit.inputs else None, dtype, device=device)
+                parts.append(probabilities(state, "statevector"))
+            probs = torch.cat(parts) if len(parts) > 1 else parts[0]
+            if samples > 1:
+                probs = probs.reshape(-1, samples, probs.shape[-1]).mean(1)
+            return probs
         else:
             state = simulate(self.noisy_circuit(scale), params, inputs, dtype, device=device,
                              method=method, trajectories=trajectories, seed=seed,
                              generator=generator)
         return probabilities(state, method)
 
-    def probabilities(self, params=None, inputs=None, *, method: str = "density",
+    def probabilities(self, params=None, inputs=None, *, method: str | None = None,
                       scale: float = 1.0, readout_error: bool = True, trajectories: int = 100,
                       generator: torch.Generator | None = None, seed: int | None = None,
                       dtype=torch.complex64, device=None) -> torch.Tensor:
         """Probabilities ``[B, 2**n_logical]`` (logical qubit ``j`` in bit ``j``).
 
-        ``scale`` multiplies the noise (gate errors, durations, readout errors); sampled
-        methods draw from ``generator`` (or a generator seeded with ``seed``; neither: torch's
-        global RNG for gate insertion, a random seed for trajectories).
+        ``method=None``: :meth:`default_method`. ``scale`` multiplies the noise (gate errors,
+        durations, readout errors); sampled methods draw from ``generator`` (or a generator
+        seeded with ``seed``; neither: torch's global RNG for gate insertion, a random seed for
+        trajectories - except that ``method=None`` seeds with ``DEFAULTS.seed``).
         """
-        compact = self._compact_probabilities(params, inputs, method, scale, trajectories,
-                                              generator, seed, dtype, device)
-        probs = self.compiled.logical_probabilities(compact)
+        method, trajectories, seed, samples = self._resolve(method, trajectories, generator,
+                                                            seed)
+        if method == "density":  # Heisenberg picture when cheaper (superop)
+            probs = superop.marginal_probabilities(self.noisy_circuit(scale), params, inputs,
+                                                   self.measured_wires, dtype, device)
+        else:
+            compact = self._compact_probabilities(params, inputs, method, scale, trajectories,
+                                                  generator, seed, dtype, device, samples)
+            probs = self.compiled.logical_probabilities(compact)
         if readout_error:
             probs = apply_readout_error(probs, self.readout_matrices(scale, probs.dtype))
         return probs
 
-    def expz(self, params=None, inputs=None, *, method: str = "density", scale: float = 1.0,
+    def expz(self, params=None, inputs=None, *, method: str | None = None, scale: float = 1.0,
              readout_error: bool = True, trajectories: int = 100,
              generator: torch.Generator | None = None, seed: int | None = None,
              dtype=torch.complex64, device=None) -> torch.Tensor:
         """``<Z>`` ``[B, n_logical]`` of the logical qubits (keywords as
         :meth:`probabilities`)."""
-        compact = self._compact_probabilities(params, inputs, method, scale, trajectories,
-                                              generator, seed, dtype, device)
-        z = expz(compact, self.circuit.n_qubits, self.measured_wires)
+        method, trajectories, seed, samples = self._resolve(method, trajectories, generator,
+                                                            seed)
+        if method == "density":  # Heisenberg picture when cheaper (superop)
+            z = superop.expz(self.noisy_circuit(scale), params, inputs, self.measured_wires,
+                             dtype, device)
+        else:
+            compact = self._compact_probabilities(params, inputs, method, scale, trajectories,
+                                                  generator, seed, dtype, device, samples)
+            z = expz(compact, self.circuit.n_qubits, self.measured_wires)
         if readout_error:
             z = expz_with_readout(z, self.readout_matrices(scale))
         return z
@@ -251,7 +359,7 @@ def device_circuit(circuit: Circuit, target, layout=None, *, optimization_level:
 
 
 def device_probabilities(circuit: Circuit, params, inputs, target, layout=None, *,
-                         method: str = "density", scale: float = 1.0,
+                         method: str | None = None, scale: float = 1.0,
                          readout_error: bool = True, optimization_level: int = 1,
                          seed: int = 0, trajectories: int = 100,
                          generator: torch.Generator | None = None, dtype=torch.complex64,
@@ -259,7 +367,8 @@ def device_probabilities(circuit: Circuit, params, inputs, target, layout=None, 
     """Probabilities ``[B, 2**n_logical]`` of logical ``circuit`` on ``target`` (logical qubit
     ``j`` in bit ``j``, Qiskit order): compiled (``optimization_level``, transpiler ``seed``;
     cached), simulated by ``method`` under the device noise times ``scale``, with readout
-    error. Sampled methods draw from ``generator`` (None: unseeded)."""
+    error. ``method=None``: the default for its size (:data:`DEFAULTS`). Sampled methods draw
+    from ``generator`` (None: unseeded, except under ``method=None``)."""
     check_method(method)
     dc = device_circuit(circuit, target, layout, optimization_level=optimization_level,
                         seed=seed, cache=cache)
@@ -269,7 +378,7 @@ def device_probabilities(circuit: Circuit, params, inputs, target, layout=None, 
 
 
 def device_expz(circuit: Circuit, params, inputs, target, layout=None, *,
-                method: str = "density", scale: float = 1.0, readout_error: bool = True,
+                method: str | None = None, scale: float = 1.0, readout_error: bool = True,
                 optimization_level: int = 1, seed: int = 0, trajectories: int = 100,
                 generator: torch.Generator | None = None, dtype=torch.complex64, device=None,
                 cache: DeviceCircuitCache | None = None) -> torch.Tensor:
@@ -282,5 +391,6 @@ def device_expz(circuit: Circuit, params, inputs, target, layout=None, *,
                    trajectories=trajectories, generator=generator, dtype=dtype, device=device)
 
 
-__all__ = ["METHODS", "DeviceCircuit", "DeviceCircuitCache", "DEFAULT_CACHE", "device_circuit",
-           "device_probabilities", "device_expz", "check_method"]
+__all__ = ["METHODS", "DEFAULTS", "MethodDefaults", "DeviceCircuit", "DeviceCircuitCache",
+           "DEFAULT_CACHE", "device_circuit", "device_probabilities", "device_expz",
+           "check_method"]

@@ -15,7 +15,8 @@ import torch
 
 from qnas.ir import Circuit
 from qnas.sim.density import simulate_density
-from qnas.sim.pauli import PauliSum
+from qnas.sim.measure import probabilities
+from qnas.sim.pauli import PauliSum, diagonal_readout
 from qnas.sim.statevector import simulate_statevector
 from qnas.sim.trajectories import simulate_trajectories
 
@@ -108,16 +109,46 @@ def expval(
     ``observable`` is a :class:`PauliSum`, a Pauli string, a Qiskit ``SparsePauliOp``, or a
     list of those. Noise keywords are those of :func:`simulate`.
     """
+    if not isinstance(circuit, Circuit):
+        raise TypeError(f"expval expects a qnas Circuit, got {type(circuit).__name__}")
     obs, many = _as_observables(observable)
     for o in obs:
         if o.n_qubits != circuit.n_qubits:
             raise ValueError(
                 f"observable acts on {o.n_qubits} qubits, circuit has {circuit.n_qubits}"
             )
-    state = simulate(circuit, params, inputs, dtype, **kwargs)
     kind = state_kind(**kwargs)
+    if all(o.z_diagonal for o in obs):  # one square and one matmul for all of them
+        if kind == "statevector" and set(kwargs) <= {"device", "initial_state", "method"}:
+            raw = simulate_statevector(circuit, params, inputs, dtype, kwargs.get("device"),
+                                       kwargs.get("initial_state"), raw=True)
+            rdtype = torch.float64 if dtype == torch.complex128 else torch.float32
+            vals = raw.diagonal_expectations(
+                lambda inter, order: diagonal_readout(obs, rdtype, _device_hint(raw), inter,
+                                                      order))
+        else:
+            vals = diagonal_expectations(simulate(circuit, params, inputs, dtype, **kwargs),
+                                         obs, kind)
+        return vals if many else vals[:, 0]
+    state = simulate(circuit, params, inputs, dtype, **kwargs)
     vals = [expectation(state, o, kind) for o in obs]
     return torch.stack(vals, -1) if many else vals[0]
+
+
+def _device_hint(raw) -> torch.device:
+    h = raw.held
+    return (h if isinstance(h, torch.Tensor) else h.x).device
+
+
+def diagonal_expectations(state: torch.Tensor, obs, kind: str = "statevector") -> torch.Tensor:
+    """``[B, k]`` expectations of ``k`` Z-diagonal :class:`PauliSum`s (``I``/``Z`` strings) in
+    statevectors ``[B, N]`` (one square and one matmul), density matrices or trajectories."""
+    rdtype = torch.float64 if state.dtype == torch.complex128 else torch.float32
+    if kind == "statevector":
+        m = diagonal_readout(obs, rdtype, state.device, interleaved=True)
+        sq = torch.view_as_real(state.resolve_conj()).reshape(state.shape[0], -1).square()
+        return sq @ m
+    return probabilities(state, kind) @ diagonal_readout(obs, rdtype, state.device)
 
 
 def state_kind(target=None, noise_model=None, method=None, **_ignored) -> str:

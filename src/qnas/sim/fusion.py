@@ -97,7 +97,8 @@ def block_matrix(circuit, bound, block: Block, dtype, device):
     bw = block.wires
     k = len(bw)
     local = {w: k - 1 - j for j, w in enumerate(bw)}
-    if 2**k <= GATHER_MAX_DIM and bound.where and all(bound.where[i] for i in block.ops):
+    if 2**k <= GATHER_MAX_DIM and bound.where and all(
+            bound.where[i] and not _controls(bound, i) for i in block.ops):
         return _gathered_product(circuit, bound, block, local, k, dtype, device), False, bw
     if all(bound.diagonal[i] for i in block.ops):
         d = torch.ones(1, 2**k, dtype=dtype, device=device)
@@ -207,3 +208,145 @@ def _embedding_index(k: int, wire_sets: tuple, diagonal: bool):
         idxs.append(idx.reshape(-1))
         masks.append(mask)
     return torch.stack(idxs), torch.stack(masks)
+
+
+BUILD_MAX_QUBITS = 5  # widest block built by :class:`BlockBuilder` (a 32 x 32 product tree)
+
+
+class BlockBuilder:
+    """The matrices of many batch-shared blocks at once, in a handful of tensor ops.
+
+    Every gate matrix the blocks use is flattened into one source vector (the bound gate
+    groups concatenated, then the constants 0 and 1); one ``index_select`` embeds every op
+    of every block into its block's ``2**k x 2**k`` space (``[nb, L, D, D]``, op lists padded
+    to a power of two with identities), and ``log2(L)`` batched matmuls multiply them out.
+    The autograd graph has O(widths + log ops) nodes however many gates there are.
+
+    ``specs`` is a list of ``(op_indices, order)``: a block's ops (circuit order) and the wires
+    of its matrix, most significant first (any order: the matrix is built in that order).
+    The plan depends only on the circuit and the binding's grouping, never on values.
+
+    >>> import torch
+    >>> from qnas.ir import Circuit, Op
+    >>> from qnas.sim.binding import bind
+    >>> c = Circuit(2, [Op("h", (0,)), Op("cx", (0, 1))])
+    >>> b = bind(c, None, None)
+    >>> (u,) = BlockBuilder(c, b, [((0, 1), (1, 0))])(b)
+    >>> (u.abs() ** 2).round(decimals=3)[:, 0].tolist()  # columns: H then CX on |00>
+    [0.5, 0.0, 0.0, 0.5]
+    """
+
+    def __init__(self, circuit, bound, specs, device=None):
+        chunks: list[tuple] = []  # ("group", g, const) | ("op", i): pieces of the source
+        base: dict = {}
+        pos = 0
+        offset: dict[int, int] = {}
+        for ops, _order in specs:
+            for i in ops:
+                if i in offset:
+                    continue
+                where = bound.where[i] if bound.where else None
+                op_d = 2 ** (len(circuit.ops[i].wires) - _controls(bound, i))
+                size = op_d if bound.diagonal[i] else op_d * op_d
+                if where is not None:
+                    g, j = where
+                    const = bool(bound.group_const and bound.group_const[g])
+                    if g not in base:
+                        n_in = 1 if const else bound.groups[g].shape[1]
+                        base[g] = pos
+                        chunks.append(("group", g, const))
+                        pos += n_in * size
+                    offset[i] = base[g] + (0 if const else j * size)
+                else:
+                    chunks.append(("op", i))
+                    offset[i] = pos
+                    pos += size
+        self.chunks = chunks
+        zero, one = pos, pos + 1
+        by_width: dict[int, list[int]] = {}
+        for s, (_ops, order) in enumerate(specs):
+            by_width.setdefault(len(order), []).append(s)
+        self.widths = []
+        for k, members in by_width.items():
+            length = 1
+            while length < max(len(specs[s][0]) for s in members):
+                length *= 2
+            dim = 2**k
+            eye = torch.full((dim, dim), zero, dtype=torch.long)
+            eye.fill_diagonal_(one)
+            rows = []
+            for s in members:
+                ops, order = specs[s]
+                local = {w: k - 1 - j for j, w in enumerate(order)}
+                r = []
+                for i in ops:
+                    wl = tuple(local[w] for w in circuit.ops[i].wires)
+                    rel = _embed_offsets(k, wl, bound.diagonal[i], _controls(bound, i))
+                    r.append(torch.where(rel >= 0, rel + offset[i], torch.where(
+                        rel == -2, one, zero)))
+                r += [eye.reshape(-1)] * (length - len(ops))
+                rows.append(torch.stack(r))
+            idx = torch.stack(rows).reshape(-1).to(device)
+            self.widths.append((members, idx, len(members), length, dim))
+        self.n_specs = len(specs)
+
+    def __call__(self, bound) -> list:
+        """The block matrices ``[D, D]`` for this binding's values, in ``specs`` order."""
+        parts = []
+        dtype = None
+        for c in self.chunks:
+            if c[0] == "group":
+                t = bound.groups[c[1]][0]
+                parts.append((t[0] if c[2] else t).reshape(-1))
+            else:
+                parts.append(bound.mats[c[1]].reshape(-1))
+            dtype = parts[-1].dtype
+        parts.append(zero_one(dtype, parts[0].device)[0])
+        src = torch.cat(parts)
+        out: list = [None] * self.n_specs
+        for members, idx, nb, length, dim in self.widths:
+            e = src.index_select(0, idx).view(nb * length, dim, dim)
+            while length > 1:  # later @ earlier, pairwise (unbind: one stack in backward)
+                length //= 2
+                earlier, later = e.view(nb * length, 2, dim, dim).unbind(1)
+                e = torch.bmm(later, earlier)
+            for s, m in zip(members, e.unbind(0)):
+                out[s] = m
+        return out
+
+
+@lru_cache(maxsize=16)
+def zero_one(dtype, device) -> torch.Tensor:
+    """The constants ``[[0, 1]]`` that gather sources end with (cached per dtype/device)."""
+    return torch.tensor([[0, 1]], dtype=dtype, device=device)
+
+
+def _controls(bound, i: int) -> int:
+    return bound.controls[i] if bound.controls else 0
+
+
+@lru_cache(maxsize=1024)
+def _embed_offsets(k: int, wl: tuple, diagonal: bool, controls: int = 0) -> torch.Tensor:
+    """Offsets ``[D*D]`` into a gate's flattened matrix (or diagonal) embedding it on local
+    bits ``wl`` (first = most significant gate bit) of a ``2**k`` block; -1 marks zeros and
+    -2 ones. With ``controls = c``, the first ``c`` wires control the stored target matrix
+    (identity where a control is 0)."""
+    dim = 2**k
+    r = torch.arange(dim)
+    m = len(wl)
+    a = torch.zeros(dim, dtype=torch.long)
+    rest = r.clone()
+    for t, q in enumerate(wl):
+        a |= ((r >> q) & 1) << (m - 1 - t)
+        rest &= ~(1 << q)
+    same = rest[:, None] == rest[None, :]
+    if diagonal:
+        return torch.where(r[:, None] == r[None, :], a[:, None], -1).reshape(-1)
+    if not controls:
+        return torch.where(same, a[:, None] * 2**m + a[None, :], -1).reshape(-1)
+    mt = m - controls
+    on = (a >> mt) == 2**controls - 1  # every control set
+    t = a & (2**mt - 1)
+    rel = torch.where(same & on[:, None] & on[None, :], t[:, None] * 2**mt + t[None, :], -1)
+    eye = (r[:, None] == r[None, :]) & ~on[:, None]
+    return torch.where(eye, -2, rel).reshape(-1)

@@ -86,13 +86,27 @@ def apply_diagonal(state: torch.Tensor, diag: torch.Tensor, wires, n: int) -> to
 
 
 def product_state(vectors: list[torch.Tensor]) -> torch.Tensor:
-    """Kronecker product of per-qubit states ``vectors[q]: [b, 2]`` into ``[B, 2**n]``."""
-    n = len(vectors)
-    s = vectors[n - 1]
-    for q in range(n - 2, -1, -1):
-        v = vectors[q]
-        s = (s[:, :, None] * v[:, None, :]).reshape(max(s.shape[0], v.shape[0]), -1)
-    return s
+    """Kronecker product of per-qubit states ``vectors[q]: [b, 2]`` into ``[B, 2**n]``.
+
+    Halves are multiplied out first, so the last (largest) product is a square outer
+    product rather than a ``[B, N/2] x [B, 2]`` one (several times faster on big registers).
+    """
+    if len(vectors) == 1:
+        return vectors[0]
+    mid = len(vectors) // 2
+    hi = product_state(vectors[mid:])  # qubits mid.. : the most significant bits
+    lo = product_state(vectors[:mid])
+    return (hi[:, :, None] * lo[:, None, :]).reshape(max(hi.shape[0], lo.shape[0]), -1)
+
+
+def product_state_batch_last(vectors: list[torch.Tensor]) -> torch.Tensor:
+    """:func:`product_state` laid out batch-last: ``[2**n, B]`` (see :class:`BatchLastState`)."""
+    if len(vectors) == 1:
+        return vectors[0].T
+    mid = len(vectors) // 2
+    hi = product_state_batch_last(vectors[mid:])
+    lo = product_state_batch_last(vectors[:mid])
+    return (hi[:, None, :] * lo[None, :, :]).reshape(-1, max(hi.shape[1], lo.shape[1]))
 
 
 def zero_state(n: int, batch: int, dtype, device) -> torch.Tensor:
@@ -207,6 +221,14 @@ class BatchLastState:
         self.n = n
         self.x = state.reshape(self.B, -1).T.contiguous()  # [2**n, B]
         self.order = list(range(n - 1, -1, -1))
+
+    @classmethod
+    def from_batch_last(cls, x: torch.Tensor, n: int) -> BatchLastState:
+        """Wrap a state already stored as ``[2**n, B]`` (Qiskit order), without copying."""
+        self = cls.__new__(cls)
+        self.B, self.n, self.x = x.shape[1], n, x.contiguous()
+        self.order = list(range(n - 1, -1, -1))
+        return self
 
     def apply(self, mat: torch.Tensor, wires, diagonal: bool = False) -> None:
         if diagonal:

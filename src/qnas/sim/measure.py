@@ -27,10 +27,16 @@ def probabilities(state: torch.Tensor, kind: str | None = None) -> torch.Tensor:
     if kind == "density":
         return torch.diagonal(state, dim1=-2, dim2=-1).real
     if kind == "trajectories":
-        return (state.real**2 + state.imag**2).mean(1)
+        return _abs2(state).mean(1)
     if kind == "statevector":
-        return state.real**2 + state.imag**2
+        return _abs2(state)
     raise ValueError(f"unknown state kind {kind!r}; expected statevector, density, trajectories")
+
+
+def _abs2(state: torch.Tensor) -> torch.Tensor:
+    """``|state|**2`` elementwise (real), in few and cheap ops (also under autograd)."""
+    sq = torch.view_as_real(state.resolve_conj()).square()
+    return sq[..., 0] + sq[..., 1]
 
 
 def z_signs(n: int, wires=None, dtype=torch.float32, device=None) -> torch.Tensor:

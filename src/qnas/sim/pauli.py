@@ -19,6 +19,8 @@ from collections.abc import Iterable
 
 import torch
 
+from qnas.sim.cache import LRUCache
+
 _VALID = set("IXYZ")
 
 
@@ -72,6 +74,25 @@ class PauliSum:
     def __repr__(self) -> str:
         body = " + ".join(f"{c:g}*{p}" for p, c in self.terms[:6])
         return f"PauliSum({body}{' + ...' if len(self) > 6 else ''})"
+
+    @property
+    def z_diagonal(self) -> bool:
+        """Only ``I``/``Z`` factors: the operator is diagonal in the computational basis."""
+        return all(set(label) <= {"I", "Z"} for label, _ in self.terms)
+
+    def diagonal(self, dtype=torch.float32, device=None) -> torch.Tensor:
+        """The real diagonal ``[2**n]`` of a :attr:`z_diagonal` sum."""
+        if not self.z_diagonal:
+            raise ValueError(f"{self!r} has X or Y factors; it is not diagonal")
+        key = ("diag", dtype, device)
+        if key not in self._cache:
+            idx = torch.arange(2**self.n_qubits)
+            out = torch.zeros(2**self.n_qubits, dtype=torch.float64)
+            for label, coeff in self.terms:
+                z = sum(1 << pos for pos, ch in enumerate(reversed(label)) if ch == "Z")
+                out += coeff * (1.0 - 2.0 * _popcount_parity(idx & z).to(torch.float64))
+            self._cache[key] = out.to(dtype=dtype, device=device)
+        return self._cache[key]
 
     # -- compiled form -----------------------------------------------------------
     def groups(self, dtype, device):
@@ -127,6 +148,38 @@ class PauliSum:
             val = (rho[:, rows, cols] * vec).sum(-1).real
             total = val if total is None else total + val
         return total
+
+
+_DIAG_CACHE = LRUCache(maxsize=64)
+
+
+def diagonal_readout(observables, dtype, device, interleaved: bool = False,
+                     order: tuple | None = None) -> torch.Tensor:
+    """``[2**n, k]``: the diagonals of ``k`` :attr:`~PauliSum.z_diagonal` sums as columns, so
+    that ``probabilities @ M`` gives all ``k`` expectations in one matmul. ``interleaved``
+    repeats every row twice, for ``view_as_real(state).reshape(B, -1).square() @ M``;
+    ``order`` (qubits from the most significant axis down) reorders the rows for a state whose
+    qubit axes are permuted. Cached on the terms (not on the objects).
+
+    >>> diagonal_readout([PauliSum("IZ"), PauliSum("ZI")], torch.float32, None).tolist()
+    [[1.0, 1.0], [-1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]]
+    >>> diagonal_readout([PauliSum("IZ")], torch.float32, None, order=(0, 1)).tolist()
+    [[1.0], [1.0], [-1.0], [-1.0]]
+    """
+    key = (tuple(o.terms for o in observables), dtype, str(device), interleaved, order)
+
+    def build():
+        m = torch.stack([o.diagonal(torch.float64) for o in observables], -1)
+        if order is not None:
+            n = len(order)
+            j = torch.arange(2**n)
+            canon = sum(((j >> (n - 1 - a)) & 1) << q for a, q in enumerate(order))
+            m = m[canon]
+        if interleaved:
+            m = m.repeat_interleave(2, 0)
+        return m.to(dtype=dtype, device=device)
+
+    return _DIAG_CACHE.get(key, build)
 
 
 def _popcount_parity(v: torch.Tensor) -> torch.Tensor:

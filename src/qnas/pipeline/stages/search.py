@@ -40,8 +40,8 @@ def run_searcher(ctx, run_dir, name: str, searcher, fitness, progress: bool):
 
     rt = ctx.cfg.runtime
     store = SearchStore(run_dir.root / name, device=ctx.cfg.device, seed=ctx.cfg.seed)
-    res = run_search(searcher, fitness, store, make_executor(rt.executor, rt.workers),
-                     progress=progress)
+    with make_executor(rt.executor, rt.workers, rt.address) as executor:
+        res = run_search(searcher, fitness, store, executor, progress=progress)
     return res, store
 
 
