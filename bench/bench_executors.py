@@ -57,6 +57,8 @@ def make_context(args, train: bool):
             raise SystemExit(f"no trained SuperCircuit in {run}")
         rd = RunDir.open(run, cfg.to_dict(), resume=run.exists(), free=RESUME_FREE)
         supercircuit.run(ctx, rd, progress=False, log=lambda *a: None)
+    if args.iterations:  # after the SuperCircuit, which does not depend on it
+        ctx.cfg = cfg.replace(search={"iterations": args.iterations})
     return ctx
 
 
@@ -119,6 +121,7 @@ def main(argv=None) -> int:
     ap.add_argument("--executors", default="local,dask,ray")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--supercircuit-epochs", type=int, default=None)
+    ap.add_argument("--iterations", type=int, default=None, help="search.iterations")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--out", default=str(BENCH / "results" / "executors.json"))
     ap.add_argument("--child-executor", help=argparse.SUPPRESS)

@@ -241,7 +241,7 @@ def ranking(args) -> dict:
     t_train = time.perf_counter() - t0
     rng = np.random.default_rng(args.seed)
     sampler = UniformSampler(sc.genes(), seed=args.seed)
-    methods = [("density", {})] + [(f"gate_insertion_x{r}", {"repeat": r}) for r in (1, 4)] + \
+    methods = [("density", {})] + [(f"gate_insertion_x{r}", {"repeat": r}) for r in (1, 4, 16)] + \
         [(f"trajectories_{t}", {"trajectories": t}) for t in (4, 16)]
     cands, tried = [], 0
     while len(cands) < args.candidates:

@@ -1,5 +1,5 @@
 """``method=None``: density up to 8 logical qubits or 11 simulated wires, else seeded gate
-insertion (4 patterns per input); the settings in ``qnas.noisy.DEFAULTS`` can be changed;
+insertion (up to 16 patterns per input); the settings in ``qnas.noisy.DEFAULTS`` can be changed;
 trajectories' fused runs."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ readout error of the measured physical qubits. Methods (:data:`METHODS`):
 ``method=None`` (the default everywhere) picks by size (:data:`DEFAULTS`, a
 :class:`MethodDefaults` whose fields the caller may change): ``"density"`` up to 8 logical
 qubits; above, ``"density"`` while the compiled circuit has at most 11 wires (seconds per 100
-inputs), else ``"gate_insertion"`` with 4 Pauli patterns per input, seeded with
+inputs), else ``"gate_insertion"`` with up to 16 Pauli patterns per input, seeded with
 ``DEFAULTS.seed`` (the same draws for every candidate of a search): exact density matrices of
 12 or more wires take a minute or more per 100 inputs (bench/RESULTS.md, section 5).
 
@@ -68,13 +68,13 @@ class MethodDefaults:
 
     >>> d = MethodDefaults()
     >>> d.large_method, d.density_max_qubits, d.samples
-    ('gate_insertion', 11, 4)
+    ('gate_insertion', 11, 16)
     """
 
     large_logical: int = 8
     density_max_qubits: int = 11
     large_method: str = "gate_insertion"
-    samples: int = 4
+    samples: int = 16
     sample_budget: int = 2**23
     seed: int = 0
 

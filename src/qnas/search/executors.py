@@ -214,7 +214,7 @@ class ClusterExecutor(Executor):
     engine = "cluster"
 
     def __init__(self, address: str | None = None, workers: int = 2, threads: int = 1,
-                 overlap: bool = True, start_after_s: float = 1.0, chunk_s: float = 0.2,
+                 overlap: bool = True, start_after_s: float = 2.0, chunk_s: float = 0.2,
                  preload: Sequence[str] = ()):
         if int(workers) < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
@@ -485,7 +485,7 @@ class DaskExecutor(ClusterExecutor):
     engine = "dask"
 
     def __init__(self, address: str | None = None, workers: int | None = None,
-                 threads: int = 1, overlap: bool = True, start_after_s: float = 1.0,
+                 threads: int = 1, overlap: bool = True, start_after_s: float = 2.0,
                  chunk_s: float = 0.2, preload: Sequence[str] = (),
                  start_method: str = "forkserver", **cluster_kwargs):
         try:
@@ -612,7 +612,7 @@ class RayExecutor(ClusterExecutor):
     engine = "ray"
 
     def __init__(self, address: str | None = None, workers: int | None = None,
-                 threads: int = 1, overlap: bool = True, start_after_s: float = 1.0,
+                 threads: int = 1, overlap: bool = True, start_after_s: float = 2.0,
                  chunk_s: float = 0.2, preload: Sequence[str] = (), **init_kwargs):
         try:
             import ray  # noqa: F401

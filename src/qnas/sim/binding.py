@@ -52,7 +52,9 @@ def _real(dtype: torch.dtype) -> torch.dtype:
     return torch.float64 if dtype == torch.complex128 else torch.float32
 
 
-def _as_tensor(x, names, what, device, rdtype) -> torch.Tensor | None:
+def as_value_tensor(x, names, what, device, rdtype) -> torch.Tensor | None:
+    """``x`` (None, a ``{name: value}`` mapping or an array) as a real tensor in ``names``'
+    order (checked names, no complex values); shape as given."""
     if x is None:
         return None
     if isinstance(x, Mapping):
@@ -191,6 +193,30 @@ class _BindPlan:
 CONTROLLED_TARGET = {"cu3": "u3", "crx": "rx", "cry": "ry"}
 
 
+def value_columns(op, pidx: dict, xidx: dict, p_batched: bool):
+    """``(columns, scales, offsets, batched)`` of ``op``'s angles in the value table
+    ``[1, params..., inputs...]`` (column 0 is the constant 1): angle ``k`` is
+    ``scale[k] * table[col[k]] + offset[k]``; ``batched`` if it reads a per-sample value."""
+    n_p = len(pidx)
+    c, sc, of = [], [], []
+    is_b = False
+    for v in op.params:
+        if isinstance(v, Sym):
+            if v.kind == INPUT:
+                c.append(1 + n_p + xidx[v.name])
+                is_b = True
+            else:
+                c.append(1 + pidx[v.name])
+                is_b = is_b or p_batched
+            sc.append(v.scale)
+            of.append(v.offset)
+        else:
+            c.append(0)
+            sc.append(0.0)
+            of.append(float(v))
+    return c, sc, of, is_b
+
+
 def bind(circuit: Circuit, params, inputs, dtype=torch.complex64, device=None,
          diagonal_fast_path: bool = True, merge_controlled: bool = False) -> Bound:
     """Evaluate all gate matrices of ``circuit`` for the given values.
@@ -207,9 +233,9 @@ def bind(circuit: Circuit, params, inputs, dtype=torch.complex64, device=None,
                 device = x.device
                 break
     device = torch.device(device or "cpu")
-    p = check_values(_as_tensor(params, circuit.parameters, "params", device, rdtype),
+    p = check_values(as_value_tensor(params, circuit.parameters, "params", device, rdtype),
                      circuit.parameters, "params")
-    x = check_values(_as_tensor(inputs, circuit.inputs, "inputs", device, rdtype),
+    x = check_values(as_value_tensor(inputs, circuit.inputs, "inputs", device, rdtype),
                      circuit.inputs, "inputs")
     sizes = {t.shape[0] for t in (p, x) if t is not None and t.shape[0] != 1}
     if len(sizes) > 1:
@@ -266,22 +292,7 @@ def _plan(circuit: Circuit, p_batched: bool, diagonal_fast_path: bool, device, r
     cols, scales, offsets, batched = [], [], [], []
     controls = [0] * len(circuit.ops)
     for i, op in enumerate(circuit.ops):
-        c, sc, of = [], [], []
-        is_b = False
-        for v in op.params:
-            if isinstance(v, Sym):
-                if v.kind == INPUT:
-                    c.append(1 + n_p + xidx[v.name])
-                    is_b = True
-                else:
-                    c.append(1 + pidx[v.name])
-                    is_b = is_b or p_batched
-                sc.append(v.scale)
-                of.append(v.offset)
-            else:
-                c.append(0)
-                sc.append(0.0)
-                of.append(float(v))
+        c, sc, of, is_b = value_columns(op, pidx, xidx, p_batched)
         cols.append(c)
         scales.append(sc)
         offsets.append(of)

@@ -35,8 +35,31 @@ class Block:
         return tuple(sorted(self.wire_set, reverse=True))
 
 
-def plan_blocks(circuit, barrier: list[bool], max_qubits: int) -> list[Block]:
-    """Group ops into blocks; ``barrier[i]`` ops (batched or channels) stay on their own."""
+def product_prefix(circuit) -> tuple[list[bool], list[list[int]]]:
+    """``(in_prefix, per_wire)``: the single-qubit ops before each wire's first multi-wire op
+    (they act on a product state), flagged per op and listed per wire in circuit order.
+
+    >>> from qnas.ir import Circuit, Op
+    >>> product_prefix(Circuit(2, [Op("h", (0,)), Op("cx", (0, 1)), Op("x", (0,))]))
+    ([True, False, False], [[0], []])
+    """
+    touched = [False] * circuit.n_qubits
+    in_prefix = [False] * len(circuit.ops)
+    per_wire: list[list[int]] = [[] for _ in range(circuit.n_qubits)]
+    for i, op in enumerate(circuit.ops):
+        if len(op.wires) == 1 and not touched[op.wires[0]]:
+            in_prefix[i] = True
+            per_wire[op.wires[0]].append(i)
+        else:
+            for w in op.wires:
+                touched[w] = True
+    return in_prefix, per_wire
+
+
+def plan_blocks(circuit, barrier: list[bool], max_qubits: int,
+                skip: list[bool] | None = None) -> list[Block]:
+    """Group ops into blocks; ``barrier[i]`` ops (batched or channels) stay on their own and
+    ``skip[i]`` ops are left out (applied elsewhere, e.g. in a product-state prefix)."""
     out: list[Block] = []
     open_on: dict[int, Block] = {}
 
@@ -47,6 +70,8 @@ def plan_blocks(circuit, barrier: list[bool], max_qubits: int) -> list[Block]:
         out.append(block)
 
     for i, op in enumerate(circuit.ops):
+        if skip is not None and skip[i]:
+            continue
         ws = set(op.wires)
         touching = []
         for w in op.wires:
@@ -186,6 +211,18 @@ def _gather_plan(circuit, bound, ops, local, k, dtype, device):
     return parts, inv
 
 
+def _local_index(k: int, wl) -> tuple[torch.Tensor, torch.Tensor]:
+    """For every basis index ``r`` of a ``2**k`` block: ``a[r]``, the gate's local index (bits
+    ``wl``, first = most significant), and ``rest[r]``, ``r`` with those bits cleared."""
+    r = torch.arange(2**k)
+    a = torch.zeros(2**k, dtype=torch.long)
+    rest = r.clone()
+    for t, q in enumerate(wl):
+        a |= ((r >> q) & 1) << (len(wl) - 1 - t)
+        rest &= ~(1 << q)
+    return a, rest
+
+
 @lru_cache(maxsize=512)
 def _embedding_index(k: int, wire_sets: tuple, diagonal: bool):
     """Gather indices ``[G, D*D]`` and 0/1 masks ``[G, D, D]`` embedding gates into ``D = 2**k``."""
@@ -193,17 +230,12 @@ def _embedding_index(k: int, wire_sets: tuple, diagonal: bool):
     r = torch.arange(dim)
     idxs, masks = [], []
     for wl in wire_sets:
-        m = len(wl)
-        a = torch.zeros(dim, dtype=torch.long)
-        rest = r.clone()
-        for t, q in enumerate(wl):
-            a |= ((r >> q) & 1) << (m - 1 - t)
-            rest &= ~(1 << q)
+        a, rest = _local_index(k, wl)
         if diagonal:  # source is the diagonal [d]: entry (r, r) = diag[a(r)]
             idx = torch.where(r[:, None] == r[None, :], a[:, None], 0)
             mask = r[:, None] == r[None, :]
         else:
-            idx = a[:, None] * 2**m + a[None, :]
+            idx = a[:, None] * 2 ** len(wl) + a[None, :]
             mask = rest[:, None] == rest[None, :]
         idxs.append(idx.reshape(-1))
         masks.append(mask)
@@ -334,11 +366,7 @@ def _embed_offsets(k: int, wl: tuple, diagonal: bool, controls: int = 0) -> torc
     dim = 2**k
     r = torch.arange(dim)
     m = len(wl)
-    a = torch.zeros(dim, dtype=torch.long)
-    rest = r.clone()
-    for t, q in enumerate(wl):
-        a |= ((r >> q) & 1) << (m - 1 - t)
-        rest &= ~(1 << q)
+    a, rest = _local_index(k, wl)
     same = rest[:, None] == rest[None, :]
     if diagonal:
         return torch.where(r[:, None] == r[None, :], a[:, None], -1).reshape(-1)

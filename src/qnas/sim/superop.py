@@ -38,17 +38,17 @@ in one contraction. Everything is differentiable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import torch
 
 from qnas.gates import get_gate, mcx_matrix
-from qnas.ir import INPUT, Circuit, Sym
+from qnas.ir import Circuit, Sym
 from qnas.noise.channels import kraus_operators
-from qnas.sim.binding import check_values
+from qnas.sim.binding import as_value_tensor, check_values, value_columns
 from qnas.sim.cache import LRUCache
+from qnas.sim.fusion import plan_blocks, product_prefix
 
 FUSE_QUBITS = 2  # a block acts on <= 2 wires: a 16 x 16 PTM
 MAX_QUBITS = 14
@@ -252,7 +252,6 @@ def _build_plan(circuit: Circuit, p_batched: bool, width: int, prefix: bool, dty
     ops = circuit.ops
     pidx = {name: i for i, name in enumerate(circuit.parameters)}
     xidx = {name: i for i, name in enumerate(circuit.inputs)}
-    n_p = len(circuit.parameters)
 
     # Which ops depend on the sample, and the value-table columns of parametrised gates.
     batched, by_key, colinfo = [], {}, {}
@@ -263,21 +262,7 @@ def _build_plan(circuit: Circuit, p_batched: bool, width: int, prefix: bool, dty
             raise ValueError(f"channel op {i} ({op.to_text()}) has a symbolic parameter")
         is_b = False
         if sym:
-            c, sc, of = [], [], []
-            for v in op.params:
-                if isinstance(v, Sym):
-                    if v.kind == INPUT:
-                        c.append(1 + n_p + xidx[v.name])
-                        is_b = True
-                    else:
-                        c.append(1 + pidx[v.name])
-                        is_b = is_b or p_batched
-                    sc.append(v.scale)
-                    of.append(v.offset)
-                else:
-                    c.append(0)
-                    sc.append(0.0)
-                    of.append(float(v))
+            c, sc, of, is_b = value_columns(op, pidx, xidx, p_batched)
             colinfo[i] = (c, sc, of)
             by_key.setdefault((g.name, is_b, len(op.wires)), []).append(i)
         batched.append(is_b)
@@ -302,14 +287,7 @@ def _build_plan(circuit: Circuit, p_batched: bool, width: int, prefix: bool, dty
     in_prefix = [False] * len(ops)
     pre_seq: list[list] = [[] for _ in range(n)]
     if prefix:
-        touched = [False] * n
-        for i, op in enumerate(ops):
-            if len(op.wires) == 1 and not touched[op.wires[0]]:
-                in_prefix[i] = True
-                pre_seq[op.wires[0]].append(i)
-            else:
-                for w in op.wires:
-                    touched[w] = True
+        in_prefix, pre_seq = product_prefix(circuit)
     prefix_steps = prefix_consts = None
     prefix_params: list = []
     prefix_batched = any(batched[i] for i in range(len(ops)) if in_prefix[i])
@@ -345,54 +323,12 @@ def _build_plan(circuit: Circuit, p_batched: bool, width: int, prefix: bool, dty
     # 2./3. blocks and singles over the remaining ops
     items: list[tuple] = []
     block_ops: list[tuple[tuple, list[int]]] = []  # per block: (wires desc, ops)
-    open_on: dict[int, list] = {}
-
-    def close(blk):
-        for w in blk[0]:
-            if open_on.get(w) is blk:
-                del open_on[w]
-        items.append(("block", len(block_ops)))
-        block_ops.append((tuple(sorted(blk[0], reverse=True)), blk[1]))
-
-    for i, op in enumerate(ops):
-        if in_prefix[i]:
-            continue
-        ws = set(op.wires)
-        touching = []
-        for w in op.wires:
-            b = open_on.get(w)
-            if b is not None and all(b is not t for t in touching):
-                touching.append(b)
-        if batched[i] or len(ws) > width:
-            for b in touching:
-                close(b)
-            items.append(("single", i))
-            continue
-        union = set(ws).union(*(b[0] for b in touching))
-        if len(union) <= width:
-            merged = [union, sorted(j for b in touching for j in b[1]) + [i]]
-            for b in touching:
-                for w in b[0]:
-                    del open_on[w]
+    for b in plan_blocks(circuit, batched, width, skip=in_prefix):
+        if b.single:
+            items.append(("single", b.ops[0]))
         else:
-            keep, absorbed = set(ws), []
-            for b in sorted(touching, key=lambda t: len(t[0])):
-                if len(keep | b[0]) <= width:
-                    keep |= b[0]
-                    absorbed.append(b)
-                else:
-                    close(b)
-            for b in absorbed:
-                for w in b[0]:
-                    del open_on[w]
-            merged = [keep, sorted(j for b in absorbed for j in b[1]) + [i]]
-        for w in merged[0]:
-            open_on[w] = merged
-    seen = set()
-    for b in list(open_on.values()):
-        if id(b) not in seen:
-            seen.add(id(b))
-            close(b)
+            items.append(("block", len(block_ops)))
+            block_ops.append((b.wires, b.ops))
 
     # Factors of each block: runs of constant ops folded, parametrised ops as slots.
     consts_by_dim: dict[int, list] = {}
@@ -462,23 +398,7 @@ def _real(dtype) -> torch.dtype:
 
 
 def _as_values(x, names, what, device, rdtype):
-    if x is None:
-        return check_values(None, names, what)
-    if isinstance(x, Mapping):
-        missing = [k for k in names if k not in x]
-        if missing:
-            raise ValueError(f"{what} is missing values for {missing}")
-        unknown = sorted(set(x) - set(names))
-        if unknown:
-            raise ValueError(f"{what} has unknown names {unknown}; expected {list(names)}")
-        vals = [torch.as_tensor(x[k], dtype=rdtype, device=device) for k in names]
-        t = torch.stack(vals, -1) if vals else torch.zeros(0, dtype=rdtype, device=device)
-    else:
-        t = torch.as_tensor(x, device=device)
-        if t.is_complex():
-            raise ValueError(f"{what} must be real, got {t.dtype}")
-        t = t.to(rdtype)
-    return check_values(t, names, what)
+    return check_values(as_value_tensor(x, names, what, device, rdtype), names, what)
 
 
 @dataclass

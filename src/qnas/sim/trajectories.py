@@ -24,6 +24,7 @@ from qnas.ir import Circuit
 from qnas.noise.channels import _pauli_stack, is_pauli_channel, kraus_operators, pauli_probabilities
 from qnas.sim.binding import bind
 from qnas.sim.cache import LRUCache
+from qnas.sim.fusion import plan_blocks, product_prefix
 from qnas.sim.kernels import LazyState, permute_gate_matrix, zero_state
 
 
@@ -296,64 +297,13 @@ def _insertion_plan(circuit: Circuit, slots: tuple, batched: tuple, fuse: int):
     for each slot ``(op, wire)`` where its Pauli goes: ``("prefix", wire, position)`` or
     ``("item", item, position)`` (after the item's ``position``-th op)."""
     n = circuit.n_qubits
-    ops = circuit.ops
-    touched = [False] * n
-    in_prefix = [False] * len(ops)
-    prefix: list[list[int]] = [[] for _ in range(n)]
-    for i, op in enumerate(ops):
-        if len(op.wires) == 1 and not touched[op.wires[0]]:
-            in_prefix[i] = True
-            prefix[op.wires[0]].append(i)
-        else:
-            for w in op.wires:
-                touched[w] = True
+    in_prefix, prefix = product_prefix(circuit)
     items: list[tuple] = []
-    open_on: dict[int, list] = {}
-
-    def close(blk):
-        for w in blk[0]:
-            if open_on.get(w) is blk:
-                del open_on[w]
-        items.append(("block", tuple(sorted(blk[0], reverse=True)), blk[1]))
-
-    for i, op in enumerate(ops):
-        if in_prefix[i]:
-            continue
-        touching = []
-        for w in op.wires:
-            blk = open_on.get(w)
-            if blk is not None and all(blk is not x for x in touching):
-                touching.append(blk)
-        if batched[i] or len(op.wires) > fuse:
-            for blk in touching:
-                close(blk)
-            items.append(("single", tuple(op.wires), [i]))
-            continue
-        union = set(op.wires).union(*(blk[0] for blk in touching))
-        if len(union) <= fuse:
-            merged = [union, sorted(j for blk in touching for j in blk[1]) + [i]]
-            for blk in touching:
-                for w in blk[0]:
-                    del open_on[w]
+    for b in plan_blocks(circuit, batched, fuse, skip=in_prefix):
+        if b.single:
+            items.append(("single", tuple(circuit.ops[b.ops[0]].wires), b.ops))
         else:
-            keep, absorbed = set(op.wires), []
-            for blk in sorted(touching, key=lambda t: len(t[0])):
-                if len(keep | blk[0]) <= fuse:
-                    keep |= blk[0]
-                    absorbed.append(blk)
-                else:
-                    close(blk)
-            for blk in absorbed:
-                for w in blk[0]:
-                    del open_on[w]
-            merged = [keep, sorted(j for blk in absorbed for j in blk[1]) + [i]]
-        for w in merged[0]:
-            open_on[w] = merged
-    seen = set()
-    for blk in list(open_on.values()):
-        if id(blk) not in seen:
-            seen.add(id(blk))
-            close(blk)
+            items.append(("block", b.wires, b.ops))
     loc = {}
     for w in range(n):
         for pos, i in enumerate(prefix[w]):
