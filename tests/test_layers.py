@@ -8,8 +8,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "qnas"
 
 # Lowest first. `sim` must not reach `compile`, `ir` must not reach `backends`.
 LAYERS = ["suggest", "rundir", "report", "gates", "ir", "devices", "noise", "sim", "compile",
-          "noisy", "spaces", "search", "prune", "tasks", "backends", "config", "train",
-          "pipeline", "cli"]
+          "noisy", "spaces", "search", "elivagar", "prune", "tasks", "backends", "config",
+          "train", "pipeline", "experiments", "cli"]
 
 
 def _imports(path: Path):

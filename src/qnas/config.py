@@ -42,6 +42,7 @@ from pathlib import Path
 from qnas.suggest import did_you_mean
 
 BASELINES = ("human", "random", "noise_unaware", "mapping_only")
+STRATEGIES = ("quantumnas", "elivagar", "hybrid")
 
 
 def _opt(default, *, lo=None, hi=None, choices=None):
@@ -183,6 +184,19 @@ class SearchConfig(_Section):
     valid_samples: int = _opt(64, lo=1)  # fitness inputs (classification)
     metric: str = _opt("loss", choices=("loss", "accuracy"))  # VQE always uses the energy
     full_layouts: int = _opt(0, lo=0)  # generation 0 holds the full design on this many layouts
+    # The strategy (qnas.elivagar): quantumnas (SuperCircuit + co-search), elivagar (device-aware
+    # candidates ranked by RepCap x CNR**noise_weight, no SuperCircuit) or hybrid (those
+    # predictors keep hybrid_keep of `candidates` SubCircuit genomes, the SuperCircuit's noisy
+    # fitness ranks them).
+    strategy: str = _opt("quantumnas", choices=STRATEGIES)
+    candidates: int = _opt(250, lo=1)  # elivagar / hybrid: candidates scored by the predictors
+    hybrid_keep: int = _opt(20, lo=1)  # hybrid: survivors ranked by the SuperCircuit fitness
+    noise_weight: float = _opt(0.25, lo=0.0)  # w of RepCap x CNR**w
+    cnr_replicas: int = _opt(32, lo=1)  # Clifford replicas per candidate
+    cnr_mode: str = _opt("angles", choices=("gates", "angles"))  # see qnas.elivagar.cnr
+    repcap_params: int = _opt(32, lo=1)  # random parameter vectors of RepCap
+    repcap_per_class: int = _opt(16, lo=2)  # labelled RepCap inputs per class
+    candidate_params: int | None = _opt(None, lo=1)  # elivagar: trainable angles (8 per qubit)
 
 
 @dataclass(frozen=True)
@@ -193,6 +207,9 @@ class NoiseConfig(_Section):
     mode: str | None = _opt(None, choices=("gate_insertion", "density", "readout"))
     scale: float = _opt(1.0, lo=0.0)
     layout: tuple[int, ...] | None = None  # `qnas train`: physical qubits of the logical wires
+    # The device itself made noisier or cleaner: gate and readout errors x device_scale, T1/T2
+    # / device_scale, everywhere (search, noise-aware training, Aer evaluation): noise sweeps.
+    device_scale: float = _opt(1.0, lo=0.01, hi=100.0)
 
 
 @dataclass(frozen=True)
@@ -294,6 +311,9 @@ class Config(_Section):
         elif self.noise.mode is not None:
             raise ValueError(f"noise.mode {self.noise.mode!r} needs a device (e.g. --device "
                              "santiago)")
+        if self.search.strategy != "quantumnas" and is_vqe_task(self.task):
+            raise ValueError(f"search.strategy {self.search.strategy!r} ranks by RepCap, "
+                             f"which needs a classification task; {self.task} is a VQE task")
         if self.search.full_layouts > self.search.population:
             raise ValueError(f"search.full_layouts must be <= search.population "
                              f"({self.search.population}), got {self.search.full_layouts}")
@@ -424,9 +444,13 @@ def load_config(preset: str | None = None, file: str | Path | None = None,
 
 PRESETS: dict[str, dict] = {
     # A few minutes on a 2-core CPU for a 4-qubit task (the ``make demo`` job).
-    "quick": {"supercircuit": {"epochs": 40},
+    # Its search settings are those that ranked candidates best on the mnist4 rows of
+    # docs/results.md (formerly configs/quick-robust.toml): sandwich SuperCircuit training,
+    # the full design on 5 layouts in generation 0, noisy validation accuracy as fitness.
+    "quick": {"supercircuit": {"epochs": 40, "sandwich": True},
               "search": {"population": 20, "parents": 5, "mutations": 10, "crossovers": 5,
-                         "iterations": 10, "valid_samples": 100},
+                         "iterations": 10, "valid_samples": 300, "metric": "accuracy",
+                         "full_layouts": 5},
               "train": {"epochs": 40}, "prune": {"steps": 3, "finetune_epochs": 5}},
     # The paper's recipe (QuantumNAS Sec. 5): 200 epochs, population 40, 10 parents,
     # 20 mutations at p=0.4, 10 crossovers, 40 iterations; Adam 5e-3, batch 256.
@@ -434,7 +458,7 @@ PRESETS: dict[str, dict] = {
               "supercircuit": {"epochs": 200},
               "train": {"epochs": 200, "batch_size": 256, "warmup_epochs": 30},
               "search": {"population": 40, "parents": 10, "mutations": 20, "crossovers": 10,
-                         "iterations": 40, "valid_samples": 300},
+                         "iterations": 40, "valid_samples": 300, "candidates": 2500},
               "prune": {"target": 0.5, "steps": 4, "finetune_epochs": 20},
               "evaluation": {"mapping_only_layouts": 120}},
 }

@@ -117,15 +117,23 @@ def _flatten(d: dict, prefix: str = "") -> dict:
     return out
 
 
-def config_changes(old: dict, new: dict, free: Iterable[str] = ()) -> list[str]:
+def config_changes(old: dict, new: dict, free: Iterable[str] = (),
+                   defaults: dict | None = None) -> list[str]:
     """``"key: old -> new"`` for every setting (dotted key) that differs, except ``free`` ones.
+
+    A setting the ``old`` snapshot lacks (added to qnas after the run started) is no change
+    when ``new`` holds its value in ``defaults``: the run ran with that behaviour.
 
     >>> config_changes({"a": 1, "s": {"b": 2, "w": 1}}, {"a": 1, "s": {"b": 3, "w": 2}}, {"s.w"})
     ['s.b: 2 -> 3']
+    >>> config_changes({"a": 1}, {"a": 1, "n": 0}, defaults={"n": 0})
+    []
     """
     o, n, free = _flatten(old), _flatten(json.loads(json.dumps(new))), set(free)
+    d = _flatten(json.loads(json.dumps(defaults or {})))
     return [f"{k}: {o.get(k, '(unset)')} -> {n.get(k, '(unset)')}"
-            for k in sorted(set(o) | set(n)) if k not in free and o.get(k) != n.get(k)]
+            for k in sorted(set(o) | set(n)) if k not in free and o.get(k) != n.get(k)
+            and not (k not in o and k in d and n.get(k) == d[k])]
 
 
 class RunDir:
@@ -137,7 +145,8 @@ class RunDir:
         self.root = Path(root)
 
     @classmethod
-    def open(cls, root, config: dict, resume: bool, free: Iterable[str] = ()) -> RunDir:
+    def open(cls, root, config: dict, resume: bool, free: Iterable[str] = (),
+             defaults: dict | None = None) -> RunDir:
         """Create ``root`` with its config snapshot, or check the snapshot when resuming."""
         run = cls(root)
         path = run.root / cls.CONFIG
@@ -149,7 +158,7 @@ class RunDir:
                 old = json.loads(path.read_text())
             except (ValueError, UnicodeDecodeError) as e:
                 raise ValueError(f"corrupt run config {path}: {e}") from None
-            diff = config_changes(old, config, free)
+            diff = config_changes(old, config, free, defaults)
             if diff:
                 raise ValueError(f"--resume with different settings than {path} "
                                  f"({'; '.join(diff)}); use another --out for new settings")

@@ -45,9 +45,9 @@ def test_deploy_finished_run_and_token_never_written(tmp_path, monkeypatch):
     from qnas.pipeline.run import run_pipeline
 
     tiny = {"task": "digits4", "device": "santiago", "model": {"blocks": 1},
-            "supercircuit": {"epochs": 1}, "train": {"batch_size": 64, "epochs": 1},
+            "supercircuit": {"epochs": 1}, "train": {"batch_size": 64, "epochs": 2},
             "search": {"population": 2, "parents": 1, "mutations": 1, "crossovers": 0,
-                       "iterations": 1, "valid_samples": 16},
+                       "iterations": 1, "valid_samples": 16, "full_layouts": 1},
             "prune": {"steps": 1, "finetune_epochs": 1},
             "evaluation": {"test_samples": 40, "shots": 4000, "baselines": [],
                            "mapping_only_layouts": 1}}

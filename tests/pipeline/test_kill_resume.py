@@ -26,6 +26,7 @@ batch_size = 128
 epochs = 3
 [search]
 population = 4
+full_layouts = 2
 parents = 2
 mutations = 2
 crossovers = 1
@@ -33,7 +34,7 @@ iterations = 3
 valid_samples = 16
 [prune]
 steps = 2
-finetune_epochs = 2
+finetune_epochs = 1
 [evaluation]
 test_samples = 24
 shots = 256

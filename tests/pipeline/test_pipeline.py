@@ -10,9 +10,9 @@ from qnas.config import RESUME_FREE, from_dict, load_config, merge
 pytest.importorskip("qiskit_aer")
 
 TINY = {"task": "digits4", "device": "santiago", "space": "u3cu3", "model": {"blocks": 2},
-        "supercircuit": {"epochs": 1}, "train": {"batch_size": 64, "epochs": 1},
+        "supercircuit": {"epochs": 1}, "train": {"batch_size": 64, "epochs": 2},
         "search": {"population": 4, "parents": 2, "mutations": 2, "crossovers": 1,
-                   "iterations": 2, "valid_samples": 16},
+                   "iterations": 2, "valid_samples": 16, "full_layouts": 2},
         "prune": {"steps": 1, "finetune_epochs": 1},
         "evaluation": {"test_samples": 24, "shots": 256, "mapping_only_layouts": 3}}
 
@@ -121,17 +121,16 @@ def test_bad_config(kw, msg):
         tiny(**kw)
 
 
-def test_shipped_quick_robust_config_is_quick_plus_search_changes():
+def test_quick_preset_holds_the_robust_search_settings():
     from pathlib import Path
 
-    path = Path(__file__).parents[2] / "configs" / "quick-robust.toml"
     from qnas.rundir import config_changes
 
-    robust = load_config(file=path).to_dict()
-    quick = load_config("quick").to_dict()
-    diff = {c.split(":")[0] for c in config_changes(quick, robust)}
-    assert diff == {"supercircuit.sandwich", "search.full_layouts", "search.metric",
-                    "search.valid_samples"}
+    path = Path(__file__).parents[2] / "configs" / "quick-robust.toml"
+    quick = load_config("quick")
+    assert (quick.supercircuit.sandwich, quick.search.full_layouts, quick.search.metric,
+            quick.search.valid_samples) == (True, 5, "accuracy", 300)
+    assert config_changes(quick.to_dict(), load_config(file=path).to_dict()) == []
 
 
 def test_config_file_round_trip(tmp_path):

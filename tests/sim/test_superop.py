@@ -249,3 +249,16 @@ def test_errors():
         simulate_density(bad, torch.zeros(1))
     with pytest.raises(ValueError, match="initial_state"):
         simulate_density(c, torch.zeros(1), initial_state=torch.ones(3))
+
+
+def test_circuit_without_entangling_gates_runs_on_the_density_path():
+    """Every op in the product prefix (no plan items left): used to crash (``mid`` None)."""
+    from qnas.noisy import device_probabilities
+
+    c = Circuit(2, [Op("rz", (0,), (param("a"),)), Op("sx", (0,)), Op("x", (1,))])
+    p = torch.tensor([[0.3], [0.2]])
+    dens = device_probabilities(c, p, None, "santiago", [0, 1], method="density")
+    traj = device_probabilities(c, p, None, "santiago", [0, 1], method="trajectories")
+    assert torch.allclose(dens.sum(-1), torch.ones(2), atol=1e-5)
+    assert torch.allclose(dens, traj, atol=0.02)
+    assert dens[0, 2] > 0.45 and dens[0, 3] > 0.45  # sx|0> on qubit 0, qubit 1 flipped

@@ -9,8 +9,9 @@ one Aer call with the device's full noise model (gate errors, relaxation, readou
 >>> x, y = torch.tensor([[0.0], [3.1416]]), torch.tensor([0, 1])
 >>> def readout(z):  # class 1 when qubit 0 reads 1, i.e. <Z_0> < 0
 ...     return torch.stack([z[:, 0], -z[:, 0]], -1)
->>> aer_classification_accuracy(c, {"w": 0.0}, x, y, readout, "santiago", shots=256)
-1.0
+>>> r = aer_classification(c, {"w": 0.0}, x, y, readout, "santiago", shots=256)
+>>> r["accuracy"], r["exact_accuracy"], r["pred_exact"]
+(1.0, 1.0, [0, 1])
 """
 
 from __future__ import annotations
@@ -18,17 +19,21 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from qnas.sim.measure import expz
 
-def fake_backend(name: str):
-    """The ``qiskit_ibm_runtime`` fake backend for a device name (``santiago``...)."""
+
+def fake_backend(name: str, noise_scale: float = 1.0):
+    """The ``qiskit_ibm_runtime`` fake backend for a device name (``santiago``...), a fresh
+    object each call; ``noise_scale`` scales its noise
+    (:func:`~qnas.devices.fake.scale_backend_noise`)."""
     import warnings
 
-    from qnas.devices.fake import _catalog, resolve_device
+    from qnas.devices.fake import _catalog, resolve_device, scale_backend_noise
 
     cls = _catalog()[resolve_device(name)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return cls()
+        return scale_backend_noise(cls(), noise_scale)
 
 
 def _transpile_measured(circuit, backend, layout, seed):
@@ -41,13 +46,28 @@ def _transpile_measured(circuit, backend, layout, seed):
 
 
 def aer_counts(circuit, bindings: list[dict[str, float]], device: str, layout=None,
-               shots: int = 8192, seed: int = 0, noise: bool = True) -> list[dict[str, int]]:
+               shots: int = 8192, seed: int = 0, noise: bool = True,
+               noise_scale: float = 1.0) -> list[dict[str, int]]:
     """Counts (keys: logical-qubit bitstrings, qubit 0 rightmost) for each binding."""
+    return aer_outcomes(circuit, bindings, device, layout, shots, seed, noise, noise_scale)[0]
+
+
+def aer_outcomes(circuit, bindings: list[dict[str, float]], device: str, layout=None,
+                 shots: int = 8192, seed: int = 0, noise: bool = True,
+                 noise_scale: float = 1.0) -> tuple[list[dict[str, int]], np.ndarray]:
+    """Counts and exact outcome probabilities ``[bindings, 2**n]`` for each binding.
+
+    One Aer run (density matrix, the device's noise model scaled by ``noise_scale``): the
+    counts are ``shots`` samples of the final measurement; the probabilities are Aer's own
+    (``save_probabilities`` just before the measurements) with the device's readout errors
+    applied, i.e. what infinitely many shots would give. Index ``i`` of a probability row is
+    the logical-qubit bitstring of ``i`` (qubit 0 least significant, like the count keys).
+    """
     from qiskit_aer import AerSimulator
     from qiskit_aer.noise import NoiseModel
 
-    backend = fake_backend(device)
-    tqc = _transpile_measured(circuit, backend, layout, seed)
+    backend = fake_backend(device, noise_scale)
+    tqc, physical = _saving_probabilities(_transpile_measured(circuit, backend, layout, seed))
     # The density-matrix method simulates each circuit once and samples all shots from it
     # (measurements are terminal); Aer truncates the device's idle qubits.
     sim = AerSimulator(method="density_matrix",
@@ -56,12 +76,48 @@ def aer_counts(circuit, bindings: list[dict[str, float]], device: str, layout=No
     params = list(tqc.parameters)
     if not params:
         result = sim.run([tqc] * len(bindings), shots=shots).result()
-        return [result.get_counts(i) for i in range(len(bindings))]
-    check_bindings(params, bindings)
-    # Binding inside Aer is orders of magnitude faster than assign_parameters per input.
-    binds = [{p: [b[p.name] for b in bindings] for p in params}]
-    result = sim.run([tqc], parameter_binds=binds, shots=shots).result()
-    return [result.get_counts(i) for i in range(len(bindings))]
+    else:
+        check_bindings(params, bindings)
+        # Binding inside Aer is orders of magnitude faster than assign_parameters per input.
+        binds = [{p: [b[p.name] for b in bindings] for p in params}]
+        result = sim.run([tqc], parameter_binds=binds, shots=shots).result()
+    counts = [result.get_counts(i) for i in range(len(bindings))]
+    probs = np.stack([np.asarray(result.data(i)["probabilities"], dtype=float)
+                      for i in range(len(bindings))])
+    if noise:
+        probs = _with_readout_error(probs, backend, physical)
+    return counts, probs
+
+
+def _saving_probabilities(tqc):
+    """``tqc`` with ``save_probabilities`` on its measured qubits (in clbit order) right before
+    its final measurements, and those physical qubits."""
+    import qiskit_aer  # noqa: F401  (adds QuantumCircuit.save_probabilities)
+
+    measured = {}
+    body = tqc.copy_empty_like()
+    for inst in tqc.data:
+        if inst.operation.name == "measure":
+            measured[tqc.find_bit(inst.clbits[0]).index] = tqc.find_bit(inst.qubits[0]).index
+        else:  # measure_all's measurements are terminal: nothing else follows them
+            body.append(inst)
+    physical = [measured[c] for c in range(len(measured))]
+    body.save_probabilities(physical, label="probabilities")
+    for c, q in enumerate(physical):
+        body.measure(q, c)
+    return body, physical
+
+
+def _with_readout_error(probs: np.ndarray, backend, physical: list[int]) -> np.ndarray:
+    """``probs`` (bit j = ``physical[j]``) seen through Aer's readout error of each qubit."""
+    from qiskit_aer.noise.device.models import basic_device_readout_errors
+
+    from qnas.noise import apply_readout_error
+
+    errors = {qs[0]: torch.tensor(e.probabilities).T  # Aer: [prepared, measured]
+              for qs, e in basic_device_readout_errors(target=backend.target)}
+    mats = [errors.get(q, torch.eye(2, dtype=torch.float64)) for q in physical]
+    return apply_readout_error(torch.tensor(probs), mats).numpy()
 
 
 def check_bindings(params, bindings: list[dict[str, float]]) -> None:
@@ -87,13 +143,28 @@ def counts_expz(counts: dict[str, int], n: int) -> np.ndarray:
     return z / max(total, 1)
 
 
-def aer_classification_accuracy(circuit, values: dict[str, float], x: torch.Tensor,
-                                y: torch.Tensor, readout, device: str, layout=None,
-                                shots: int = 8192, seed: int = 0, noise: bool = True) -> float:
-    """Accuracy of a classifier circuit on ``x`` under Aer's noisy simulation of ``device``."""
-    return counts_accuracy(
-        lambda c, b: aer_counts(c, b, device, layout, shots, seed, noise),
-        circuit, values, x, y, readout)
+def aer_classification(circuit, values: dict[str, float], x: torch.Tensor, y: torch.Tensor,
+                       readout, device: str, layout=None, shots: int = 8192, seed: int = 0,
+                       noise: bool = True, noise_scale: float = 1.0) -> dict:
+    """A classifier circuit on ``x`` under Aer's noisy simulation of ``device``.
+
+    Returns ``accuracy`` (from ``shots`` shots per input), ``exact_accuracy`` (from Aer's exact
+    outcome probabilities with readout error: no shot noise) and the per-input predicted
+    classes of both (``pred``, ``pred_exact``) for paired tests between models.
+    """
+    circuit = circuit.bind(values)  # see counts_accuracy: only the inputs stay symbolic
+    bindings = [dict(zip(circuit.inputs, row)) for row in x.tolist()]
+    counts, probs = aer_outcomes(circuit, bindings, device, layout, shots, seed, noise,
+                                 noise_scale)
+    n = circuit.n_qubits
+    z_shots = np.stack([counts_expz(c, n) for c in counts])
+    out = {}
+    z_exact = expz(torch.tensor(probs), n).numpy()
+    for key, z in (("pred", z_shots), ("pred_exact", z_exact)):
+        out[key] = readout(torch.tensor(z, dtype=torch.float32)).argmax(-1)
+    return {"accuracy": float((out["pred"] == y).float().mean()),
+            "exact_accuracy": float((out["pred_exact"] == y).float().mean()),
+            "pred": out["pred"].tolist(), "pred_exact": out["pred_exact"].tolist()}
 
 
 def counts_accuracy(counts_fn, circuit, values: dict[str, float], x: torch.Tensor,
@@ -112,11 +183,22 @@ def counts_accuracy(counts_fn, circuit, values: dict[str, float], x: torch.Tenso
 
 
 def aer_energy(circuit, values: dict[str, float], terms, device: str, layout=None,
-               shots: int = 8192, seed: int = 0, noise: bool = True) -> float:
-    """VQE energy ``sum_k c_k <P_k>`` measured with Aer under the device's noise model.
+               shots: int = 8192, seed: int = 0, noise: bool = True,
+               noise_scale: float = 1.0) -> float:
+    """VQE energy ``sum_k c_k <P_k>`` measured with Aer under the device's noise model
+    (``shots`` shots per measurement group; see :func:`aer_energies`)."""
+    return aer_energies(circuit, values, terms, device, layout, shots, seed, noise,
+                        noise_scale)[0]
+
+
+def aer_energies(circuit, values: dict[str, float], terms, device: str, layout=None,
+                 shots: int = 8192, seed: int = 0, noise: bool = True,
+                 noise_scale: float = 1.0) -> tuple[float, float]:
+    """``(measured, exact)`` VQE energy under Aer with the device's noise model: from
+    ``shots`` shots per group, and from Aer's exact probabilities with readout error.
 
     Terms are measured in qubit-wise commuting groups (one circuit per group, with basis
-    rotations X: H, Y: Sdg H appended), ``shots`` shots each, all groups in one Aer run.
+    rotations X: H, Y: Sdg H appended), all groups in one Aer run.
     """
     from qiskit import transpile
     from qiskit_aer import AerSimulator
@@ -126,12 +208,12 @@ def aer_energy(circuit, values: dict[str, float], terms, device: str, layout=Non
 
     groups, const = measurement_groups(terms)
     if not groups:
-        return const
+        return const, const
     circuit = circuit.bind(values)
     if circuit.parameters or circuit.inputs:
         missing = list(circuit.parameters) + list(circuit.inputs)
         raise ValueError(f"no values for parameters {missing}")
-    backend = fake_backend(device)
+    backend = fake_backend(device, noise_scale)
     qcs = []
     for basis, _ in groups:
         qc = rotated(circuit, basis).to_qiskit()
@@ -139,18 +221,23 @@ def aer_energy(circuit, values: dict[str, float], terms, device: str, layout=Non
         qcs.append(qc)
     tqcs = transpile(qcs, backend=backend, initial_layout=list(layout) if layout else None,
                      optimization_level=1, seed_transpiler=seed)
+    saving = [_saving_probabilities(t) for t in tqcs]
     sim = AerSimulator(method="density_matrix",
                        noise_model=NoiseModel.from_backend(backend) if noise else None,
                        seed_simulator=seed)
-    result = sim.run(tqcs, shots=shots).result()
+    result = sim.run([t for t, _ in saving], shots=shots).result()
     n = circuit.n_qubits
-    energy = const
+    measured, exact = const, const
     for i, (_, members) in enumerate(groups):
         probs = np.zeros(2**n)
-        counts = result.get_counts(i)
-        for key, c in counts.items():
+        for key, c in result.get_counts(i).items():
             probs[int(key.replace(" ", "")[-n:], 2)] += c
         probs /= probs.sum()
-        signs = parity_signs([t for t, _ in members], n).numpy()
-        energy += float(probs @ signs @ np.array([c for _, c in members]))
-    return energy
+        p_exact = np.asarray(result.data(i)["probabilities"], dtype=float)[None]
+        if noise:
+            p_exact = _with_readout_error(p_exact, backend, saving[i][1])
+        weights = parity_signs([t for t, _ in members], n).numpy() @ np.array(
+            [c for _, c in members])
+        measured += float(probs @ weights)
+        exact += float(p_exact[0] @ weights)
+    return measured, exact

@@ -13,7 +13,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("sim", "devices", "train", "run", "vqe", "deploy")
+COMMANDS = ("sim", "devices", "train", "run", "vqe", "deploy", "experiments")
 
 
 def build_parser() -> argparse.ArgumentParser:

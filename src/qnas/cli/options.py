@@ -21,7 +21,8 @@ def add_config_options(p) -> None:
     p.add_argument("--config", default=None, help="TOML/JSON file of settings (see configs/)")
     p.add_argument("--preset", default=None, help="base settings: quick (default) or paper")
     p.add_argument("--task", default=None,
-                   help="digits4, mnist2/4/10, fashion2/4/10, vowel4, or a VQE task: vqe_h2, "
+                   help="digits4, mnist2/4/10, fashion2/4/10 (fmnist2/4), vowel2/4, moons, "
+                        "bank, or a VQE task: vqe_h2, "
                         "vqe_lih, vqe_h2o, vqe_ch4, vqe_beh2 (default digits4)")
     p.add_argument("--device", default=None, help="IBM device snapshot, e.g. santiago")
     p.add_argument("--space", default=None, help="design space: u3cu3 (default), zzry, ...")

@@ -6,6 +6,7 @@ Example::
     qnas run --task mnist4 --device quito --preset paper --data-dir ~/data
     qnas run --config configs/quick-robust.toml --task mnist4   # flags override the file
     qnas run ... --resume          # continue an interrupted run in the same --out folder
+    qnas run --task moons --device santiago --strategy elivagar   # training-free search
 
 Settings come from, lowest first: the defaults, the preset (``quick`` unless ``--preset`` or
 the file's ``preset`` says otherwise), the ``--config`` file, then the flags actually typed.
@@ -31,6 +32,10 @@ def add_parser(sub) -> None:
     p.add_argument("--sandwich", action="store_true",
                    help="train the full SubCircuit at every SuperCircuit step too, and put the "
                         "full design on 5 layouts in the search's first generation")
+    p.add_argument("--strategy", default=None,
+                   help="quantumnas (default: SuperCircuit + co-search), elivagar (training-free "
+                        "device-aware candidates, no SuperCircuit) or hybrid (predictors prune, "
+                        "the SuperCircuit ranks)")
     p.add_argument("--noise-aware", default=None, choices=("gate_insertion",))
     p.add_argument("--baselines", default=None,
                    help="comma list of human,random,noise_unaware,mapping_only (or 'none')")
@@ -46,11 +51,13 @@ def make_config(args):
         extra.setdefault("runtime", {})["workers"] = args.workers
     if args.address is not None:
         extra.setdefault("runtime", {})["address"] = args.address
+    if args.strategy is not None:
+        extra.setdefault("search", {})["strategy"] = args.strategy
     if args.noise_aware:
         extra["noise"] = {"mode": args.noise_aware}
     if args.sandwich:
         extra["supercircuit"] = {"sandwich": True}
-        extra["search"] = {"full_layouts": 5}
+        extra.setdefault("search", {})["full_layouts"] = 5
     if args.baselines is not None:
         extra["evaluation"] = {"baselines": [] if args.baselines == "none" else [
             b.strip() for b in args.baselines.split(",") if b.strip()]}

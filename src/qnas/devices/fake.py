@@ -189,3 +189,45 @@ def _convert(backend, name: str, asymmetric_readout: bool = False) -> Target:
         frequency=tuple(freq),
         dt=getattr(backend, "dt", None),
     )
+
+
+def scale_backend_noise(backend, scale: float):
+    """Scale a Qiskit backend's noise in place: every reported gate and readout error times
+    ``scale`` (capped at 0.5), T1 and T2 divided by it (relaxation during a gate grows like
+    its duration times ``scale``). ``scale=1`` leaves the snapshot as it is.
+
+    Qnas and Aer read the same scaled backend (``Target.from_backend(backend)``,
+    ``NoiseModel.from_backend(backend)``), so a noise sweep changes both alike; the result
+    equals :class:`qnas.noise.NoiseModel` with ``scale``.
+
+    >>> from qnas.backends.aer_eval import fake_backend
+    >>> b = fake_backend("santiago")
+    >>> e = b.target["cx"][(0, 1)].error
+    >>> _ = scale_backend_noise(b, 2.0)
+    >>> round(b.target["cx"][(0, 1)].error / e, 6)
+    2.0
+    """
+    import math
+
+    from qiskit.providers import QubitProperties
+    from qiskit.transpiler import InstructionProperties
+
+    scale = float(scale)
+    if not (math.isfinite(scale) and scale > 0):
+        raise ValueError(f"device noise scale must be finite and > 0, got {scale}")
+    if scale == 1.0:
+        return backend
+    qt = backend.target
+    for op_name in qt.operation_names:
+        for qargs, p in (qt[op_name] or {}).items():
+            if p is None or qargs is None or p.error is None:
+                continue
+            qt.update_instruction_properties(op_name, qargs, InstructionProperties(
+                duration=p.duration, error=min(0.5, p.error * scale)))
+    if qt.qubit_properties:
+        qt.qubit_properties = [
+            None if qp is None else QubitProperties(
+                t1=None if qp.t1 is None else qp.t1 / scale,
+                t2=None if qp.t2 is None else qp.t2 / scale, frequency=qp.frequency)
+            for qp in qt.qubit_properties]
+    return backend

@@ -43,11 +43,24 @@ class Context:
         if cfg.noise.mode not in (None, "gate_insertion"):
             raise ValueError(f"qnas run trains noise-aware with noise.mode = 'gate_insertion' "
                              f"only, got {cfg.noise.mode!r}")
+        from qnas.pipeline.stages.train import extra_epochs
+
+        extra = extra_epochs(cfg)
+        if cfg.train.epochs <= extra:
+            raise ValueError(
+                f"train.epochs ({cfg.train.epochs}) must exceed pruning's fine-tuning epochs "
+                f"(prune.steps x prune.finetune_epochs = {extra}): every deployed model trains "
+                f"train.epochs epochs in all, pruning's fine-tuning included")
         torch.manual_seed(cfg.seed)
         self.cfg = cfg
         self.task = make_task(cfg)
         self.n_qubits = self.task.n_qubits
-        self.target = Target.from_backend(cfg.device)
+        if cfg.noise.device_scale == 1.0:
+            self.target = Target.from_backend(cfg.device)
+        else:  # the same scaled snapshot as the Aer evaluation's (noise sweeps)
+            from qnas.backends.aer_eval import fake_backend
+
+            self.target = Target.from_backend(fake_backend(cfg.device, cfg.noise.device_scale))
         if self.target.n_qubits < self.n_qubits:
             raise ValueError(f"task {cfg.task} needs {self.n_qubits} qubits; device "
                              f"{cfg.device} has {self.target.n_qubits}")

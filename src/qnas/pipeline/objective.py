@@ -78,26 +78,23 @@ class ClassificationTask:
 
         spec = TASKS[cfg.task]
         self.cfg = cfg
+        # The search's fitness set is the validation split, split off the training data before
+        # training and disjoint from it, with at least ``search.valid_samples`` inputs where
+        # the data allow (at most half the training part: digits4 288, vowel4 96).
+        nv = cfg.search.valid_samples
         self.data = load_task_data(cfg.task, data_dir=cfg.data.dir, seed=cfg.seed,
-                                   limit=cfg.data.train_limit)
+                                   limit=cfg.data.train_limit, min_valid=nv)
         self.encoder = get_encoder(cfg.model.encoder or spec.encoder)
         self.n_qubits = spec.n_qubits
         self.readout = ReadoutSpec.default(self.n_qubits, self.data.n_classes)
-        # The search's fitness set: the validation split, topped up with training samples when
-        # the split is smaller than ``search.valid_samples`` (digits4 has 29, vowel4 10: too
-        # few to rank candidates reliably).
-        nv = cfg.search.valid_samples
-        xv, yv = self.data.x_valid[:nv], self.data.y_valid[:nv]
-        if len(xv) < nv:
-            extra = nv - len(xv)
-            xv = torch.cat([xv, self.data.x_train[-extra:]])
-            yv = torch.cat([yv, self.data.y_train[-extra:]])
-        self.x_valid, self.y_valid = xv, yv
+        self.x_valid, self.y_valid = self.data.x_valid[:nv], self.data.y_valid[:nv]
 
     def info(self) -> dict:
         d = self.data
+        n_test = min(len(d.y_test), self.cfg.evaluation.test_samples)
         return {"n_classes": d.n_classes, "n_train": len(d.y_train), "n_valid": len(d.y_valid),
-                "n_test": len(d.y_test)}
+                "n_fitness": len(self.y_valid), "n_test": n_test,
+                "y_test": d.y_test[:n_test].tolist()}
 
     def objective(self, batch_loss: Callable, batch_size: int) -> Objective:
         """Shuffled mini-batches ``(xb, yb)`` of the training split."""
@@ -134,17 +131,27 @@ class ClassificationTask:
         return accuracy(logits, self.y_valid)
 
     def evaluate(self, deployed, values, trained, trained_values, layout) -> dict:
-        from qnas.backends.aer_eval import aer_classification_accuracy
+        """Aer test accuracy (shots and exact), noise-free accuracy and per-input predictions
+        (``pred``/``pred_exact``: the paired tests between models use them)."""
+        from qnas.backends.aer_eval import aer_classification
 
         cfg = self.cfg
         n = cfg.evaluation.test_samples
         x, y = self.data.x_test[:n], self.data.y_test[:n]
-        acc = aer_classification_accuracy(deployed, values, x, y, self.readout, cfg.device,
-                                          layout, cfg.evaluation.shots, cfg.seed)
+        aer = aer_classification(deployed, values, x, y, self.readout, cfg.device, layout,
+                                 cfg.evaluation.shots, cfg.seed,
+                                 noise_scale=cfg.noise.device_scale)
         p = torch.tensor([trained_values[k] for k in trained.parameters])
         with torch.no_grad():
             clean = accuracy(noiseless_logits(trained, p, x, self.readout), y)
-        return {"aer_noisy_acc": acc, "noiseless_acc": clean, "n_test": len(y)}
+        return {"aer_noisy_acc": aer["accuracy"], "aer_exact_acc": aer["exact_accuracy"],
+                "noiseless_acc": clean, "n_test": len(y),
+                "pred": _digits(aer["pred"]), "pred_exact": _digits(aer["pred_exact"])}
+
+
+def _digits(classes: list[int]) -> str:
+    """Predicted classes as a compact string (one character per input, classes < 36)."""
+    return "".join("0123456789abcdefghijklmnopqrstuvwxyz"[c] for c in classes)
 
 
 class EnergyTask:
@@ -203,16 +210,17 @@ class EnergyTask:
             return -float(noisy_energy(circuit, params, self.terms, target, layout))
 
     def evaluate(self, deployed, values, trained, trained_values, layout) -> dict:
-        from qnas.backends.aer_eval import aer_energy
+        from qnas.backends.aer_eval import aer_energies
         from qnas.tasks.energy import noiseless_energy
 
         cfg = self.cfg
-        e = aer_energy(deployed, values, self.terms, cfg.device, layout, cfg.evaluation.shots,
-                       cfg.seed)
+        e, e_exact = aer_energies(deployed, values, self.terms, cfg.device, layout,
+                                  cfg.evaluation.shots, cfg.seed,
+                                  noise_scale=cfg.noise.device_scale)
         p = torch.tensor([trained_values[k] for k in trained.parameters], dtype=torch.float64)
         with torch.no_grad():
             clean = float(noiseless_energy(trained, p, self.terms, torch.complex128))
-        return {"aer_energy": e, "noiseless_energy": clean,
+        return {"aer_energy": e, "aer_exact_energy": e_exact, "noiseless_energy": clean,
                 "exact_energy": self.hamiltonian.exact_energy,
                 "aer_error": e - self.hamiltonian.exact_energy}
 

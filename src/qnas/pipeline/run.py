@@ -1,7 +1,8 @@
 """``qnas run``: the QuantumNAS pipeline, one stage after the other.
 
 supercircuit -> search -> train -> prune -> baselines -> evaluate -> report (modules of
-:mod:`qnas.pipeline.stages`). Every stage writes its record atomically to
+:mod:`qnas.pipeline.stages`); ``search.strategy`` elivagar or hybrid runs the stages of
+:mod:`qnas.pipeline.stages.elivagar` instead. Every stage writes its record atomically to
 ``<run>/stages/<name>.json`` and long stages checkpoint inside, so ``--resume`` after any
 interruption continues where it stopped and ends with the same results.
 
@@ -24,7 +25,12 @@ def run_pipeline(cfg: Config, out: Path, resume: bool = False, progress: bool = 
                  log=print) -> dict:
     """Run (or resume) every stage; returns the results written to ``results.json``."""
     ctx = Context(cfg)  # loads data, device and SuperCircuit: bad input fails before any file
-    run_dir = RunDir.open(out, cfg.to_dict(), resume, free=RESUME_FREE)
+    run_dir = RunDir.open(out, cfg.to_dict(), resume, free=RESUME_FREE,
+                          defaults=Config().to_dict())
+    if cfg.search.strategy != "quantumnas":  # training-free predictors: stages/elivagar.py
+        from qnas.pipeline.stages import elivagar
+
+        return elivagar.run(ctx, run_dir, progress, log)
     sc = supercircuit.run(ctx, run_dir, progress, log)
     found = search.run(ctx, run_dir, progress, log)
     trained = train.run(ctx, run_dir, found, progress, log)

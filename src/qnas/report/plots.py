@@ -35,18 +35,22 @@ def write_plots(folder: str | Path, sc_hist: dict, found: dict, models: dict, ro
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, (ax0, ax) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [1, 2]})
     h = sc_hist.get("history", [])
     if h:
-        ax.plot([r["epoch"] for r in h], [r["loss"] for r in h], label="SuperCircuit")
-    for name, rec in models.items():
-        hist = rec.get("history") or []
-        if hist:
-            ax.plot([r["epoch"] for r in hist], [r["loss"] for r in hist], label=name)
+        ax0.plot(range(1, len(h) + 1), [r["loss"] for r in h])
+    ax0.set_title("SuperCircuit")
+    ax0.set_xlabel("epoch")
+    ax0.set_ylabel("training loss")
+    styles = ["-", "--", "-.", ":"]
+    for i, (name, rec) in enumerate(models.items()):
+        hist = model_history(rec)
+        if hist:  # identical curves stay visible: each model its own dash and marker
+            ax.plot(range(1, len(hist) + 1), [r["loss"] for r in hist], styles[i % 4],
+                    marker="os^vDx<>"[i % 8], markevery=max(1, len(hist) // 8), label=name)
+    ax.set_title("Deployed models (epochs in all, fine-tuning included)")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("training loss")
-    ax.legend(fontsize=8)
-    ax.set_title("Training curves")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     paths.append(_save(fig, folder / "training_curves.png"))
     fig, ax = plt.subplots(figsize=(6, 4))
     best = found.get("best_by_generation", [])
@@ -58,9 +62,10 @@ def write_plots(folder: str | Path, sc_hist: dict, found: dict, models: dict, ro
     paths.append(_save(fig, folder / "search_progress.png"))
     fig, ax = plt.subplots(figsize=(6, 4))
     metric = "aer_noisy_acc" if kind == "classification" else "aer_energy"
-    for r in rows:
-        ax.scatter(r["n_2q"], r[metric], s=40)
-        ax.annotate(r["model"], (r["n_2q"], r[metric]), fontsize=8)
+    for (n2q, value), names in coinciding(rows, metric).items():
+        ax.scatter(n2q, value, s=40)  # models at the same point share one label
+        ax.annotate(", ".join(names), (n2q, value), fontsize=8, xytext=(4, 4),
+                    textcoords="offset points")
     ax.set_xlabel("2-qubit gates (logical circuit)")
     if kind == "classification":
         ax.set_ylabel("Qiskit Aer noisy test accuracy")
@@ -71,6 +76,31 @@ def write_plots(folder: str | Path, sc_hist: dict, found: dict, models: dict, ro
         ax.set_title("Energy vs 2-qubit gates")
         paths.append(_save(fig, folder / "energy_vs_2q.png"))
     return paths
+
+
+def model_history(rec: dict) -> list[dict]:
+    """A model's training records in order: ``history``, or a pruned model's fine-tuning
+    ``steps`` one after the other.
+
+    >>> model_history({"steps": [{"history": [{"loss": 1}]}, {"history": [{"loss": 2}]}]})
+    [{'loss': 1}, {'loss': 2}]
+    """
+    if rec.get("history"):
+        return list(rec["history"])
+    return [h for st in rec.get("steps", []) for h in st.get("history", [])]
+
+
+def coinciding(rows: list, metric: str) -> dict:
+    """``{(n_2q, value): [model names]}``: models drawn at the same point.
+
+    >>> coinciding([{"model": "a", "n_2q": 4, "m": 0.5}, {"model": "b", "n_2q": 4, "m": 0.5}],
+    ...            "m")
+    {(4, 0.5): ['a', 'b']}
+    """
+    out: dict = {}
+    for r in rows:
+        out.setdefault((r["n_2q"], round(float(r[metric]), 6)), []).append(r["model"])
+    return out
 
 
 def _save(fig, path: Path) -> Path:

@@ -2,8 +2,8 @@
 
 It runs under the same driver and store as :class:`~qnas.search.EvolutionSearch`
 (:func:`~qnas.search.run_search`), so it is cached and resumes mid-way in the same way. The
-candidates are drawn up front from ``sample(rng)`` with ``numpy.random.default_rng(seed)``;
-the best is the first candidate with the highest fitness.
+candidates are ``initial`` (if given) then draws from ``sample(rng)`` with
+``numpy.random.default_rng(seed)``; the best is the first candidate with the highest fitness.
 
 >>> import tempfile
 >>> from qnas.search import SearchStore, run_search
@@ -19,7 +19,7 @@ the best is the first candidate with the highest fitness.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -32,11 +32,12 @@ class RandomSearch:
     multi_objective = False
 
     def __init__(self, sample: Callable[[np.random.Generator], object], budget: int,
-                 seed: int = 0, batch_size: int = 10):
+                 seed: int = 0, batch_size: int = 10, initial: Sequence = ()):
         if int(budget) < 1 or int(batch_size) < 1:
             raise ValueError(f"budget and batch_size must be >= 1, got {budget}, {batch_size}")
         rng = np.random.default_rng(int(seed))
-        self.candidates = [sample(rng) for _ in range(int(budget))]
+        first = list(initial)[: int(budget)]  # e.g. the co-search's own generation-0 seeds
+        self.candidates = first + [sample(rng) for _ in range(int(budget) - len(first))]
         self.budget, self.seed, self.batch_size = int(budget), int(seed), int(batch_size)
         self.fitness: list[float] = []
         self.best: tuple[object, float] | None = None

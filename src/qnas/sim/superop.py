@@ -722,7 +722,7 @@ def expectations(circuit: Circuit, index, coeff, params=None, inputs=None,
     if not back:
         split = len(plan.items)
     bloch = _prefix_bloch(bound)
-    if split == 0 and bloch is not None:
+    if split == 0 and bloch is not None and plan.items:
         start = None  # contract the backwards observables with the product state directly
     elif bloch is not None:
         start = _kron_bloch(bloch)

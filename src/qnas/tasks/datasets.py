@@ -11,11 +11,16 @@ fashion4   Fashion      0-3              16      4x4_ryzxy   4
 fashion10  Fashion      0-9              36      6x6_ryzxy   10
 vowel4     UCI vowel    0, 5, 1, 6       10      10_ryzx     4
 digits4    sklearn 8x8  0-3              16      4x4_ryzxy   4
+moons      make_moons   0, 1             2       2x1_ryry    2
+bank       UCI banknote 0, 1             4       4_ry        4
+vowel2     UCI vowel    0, 5             10      10_ryzx     4
+fmnist2/4  = fashion2/4
 =========  ===========  ===============  ======  ==========  ======
 
 Labels are relabelled ``classes[i] -> i``. The training part of each data set is split 95/5
 into train/valid with ``seed`` (``seed=1`` reproduces TorchQuantum's split); the test split
-is the data set's own (digits4: see :mod:`qnas.tasks.digits`).
+is the data set's own (digits4: see :mod:`qnas.tasks.digits`; moons, bank:
+:mod:`qnas.tasks.tabular`).
 
 >>> d = load_task_data("digits4", limit=50)
 >>> d.x_train.shape, d.n_classes, int(d.y_train.max()) < 4
@@ -24,6 +29,7 @@ is the data set's own (digits4: see :mod:`qnas.tasks.digits`).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 
@@ -45,7 +51,7 @@ class TaskSpec:
     """How a task is built: source data set, classes (in label order), features, circuit."""
 
     name: str
-    dataset: str  # 'mnist' | 'fashion' | 'vowel' | 'digits'
+    dataset: str  # 'mnist' | 'fashion' | 'vowel' | 'digits' | 'moons' | 'bank'
     classes: tuple[int, ...]
     n_features: int
     encoder: str
@@ -64,6 +70,12 @@ def _specs() -> dict[str, TaskSpec]:
         out[f"{ds}10"] = TaskSpec(f"{ds}10", ds, tuple(range(10)), 36, "6x6_ryzxy", 10)
     out["vowel4"] = TaskSpec("vowel4", "vowel", (0, 5, 1, 6), 10, "10_ryzx", 4)
     out["digits4"] = TaskSpec("digits4", "digits", (0, 1, 2, 3), 16, "4x4_ryzxy", 4)
+    # Élivágar's benchmarks (qnas.tasks.tabular for moons and bank).
+    out["moons"] = TaskSpec("moons", "moons", (0, 1), 2, "2x1_ryry", 2)
+    out["bank"] = TaskSpec("bank", "bank", (0, 1), 4, "4_ry", 4)
+    out["vowel2"] = TaskSpec("vowel2", "vowel", (0, 5), 10, "10_ryzx", 4)
+    for k in (2, 4):  # Élivágar's names of the Fashion tasks
+        out[f"fmnist{k}"] = dataclasses.replace(out[f"fashion{k}"], name=f"fmnist{k}")
     return out
 
 
@@ -125,6 +137,13 @@ def _raw_arrays(spec: TaskSpec, data_dir, n_features: int, download: bool):
         from qnas.tasks.digits import load_digits_split
 
         xtr, ytr, xte, yte = load_digits_split(side_for_features(n_features, 8))
+    elif spec.dataset in ("moons", "bank"):
+        from qnas.tasks.tabular import load_bank, load_moons
+
+        if n_features != spec.n_features:
+            raise ValueError(f"{spec.name} has {spec.n_features} features, got "
+                             f"n_features={n_features}")
+        xtr, ytr, xte, yte = load_moons() if spec.dataset == "moons" else load_bank(data_dir)
     else:  # pragma: no cover - guarded by TASKS
         raise ValueError(f"unknown data set {spec.dataset!r}")
     xtr, ytr = select_classes(xtr, ytr, spec.classes)
@@ -145,6 +164,7 @@ def load_task_data(
     n_features: int | None = None,
     limit: int | None = None,
     download: bool = False,
+    min_valid: int = 0,
 ) -> TaskData:
     """Load, preprocess and split task ``name`` (see the module table).
 
@@ -153,6 +173,8 @@ def load_task_data(
     digits; vowel: 1..10 PCA components). ``limit`` keeps at most that many samples in each
     split (the first ones after the seeded shuffle; test: file order). ``download`` fetches
     missing MNIST/Fashion files into ``data_dir`` (or ``~/.cache/qnas``) with MD5 checks.
+    ``min_valid`` makes the validation split at least that large (at most half the training
+    part), always disjoint from the training split.
     """
     spec = get_task(name)
     nf = spec.n_features if n_features is None else int(n_features)
@@ -163,7 +185,7 @@ def load_task_data(
         check_finite(x, f"{spec.name} {split} features")
         if len(x) == 0:
             raise ValueError(f"{spec.name}: no {split} samples of classes {spec.classes}")
-    itr, iva = train_valid_split(len(xtr), seed)
+    itr, iva = train_valid_split(len(xtr), seed, min_valid=min_valid)
     lim = slice(None) if limit is None else slice(0, int(limit))
 
     def t(a, idx=None, dtype=torch.float32):

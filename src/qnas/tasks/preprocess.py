@@ -82,17 +82,23 @@ def select_classes(
 
 
 def train_valid_split(
-    n: int, seed: int, fraction: float = TRAIN_FRACTION
+    n: int, seed: int, fraction: float = TRAIN_FRACTION, min_valid: int = 0
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Seeded permutation split into ``int(fraction * n)`` train and the rest valid indices.
+    """Seeded permutation split into ``int(fraction * n)`` train and the rest valid indices,
+    with at least ``min_valid`` valid ones (at most half of ``n``).
 
     Same as ``torch.utils.data.random_split(ds, [k, n - k], Generator().manual_seed(seed))``,
     so ``seed=1`` reproduces TorchQuantum's MNIST/vowel train/valid split.
+
+    >>> [len(i) for i in train_valid_split(100, 0)]
+    [95, 5]
+    >>> [len(i) for i in train_valid_split(100, 0, min_valid=30)]
+    [70, 30]
     """
     if not 0.0 < fraction <= 1.0:
         raise ValueError(f"train fraction must be in (0, 1], got {fraction}")
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(int(seed)))
-    k = int(fraction * n)
+    k = max(min(int(fraction * n), n - int(min_valid)), n - n // 2)
     return perm[:k], perm[k:]
 
 

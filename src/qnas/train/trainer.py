@@ -175,7 +175,8 @@ def train(cfg: Config, out: str | Path, resume: bool = False, progress: bool = T
     x_test, y_test = data.x_test[lim], data.y_test[lim]
 
     fresh = not (Path(out) / RunDir.CONFIG).exists()
-    run = RunDir.open(out, cfg.to_dict(), resume=resume, free=RESUME_FREE)
+    run = RunDir.open(out, cfg.to_dict(), resume=resume, free=RESUME_FREE,
+                      defaults=Config().to_dict())
     ckpt, metrics = run.path(CHECKPOINT), run.path(METRICS)
     if fresh:  # a new run never continues a stray checkpoint
         ckpt.unlink(missing_ok=True)

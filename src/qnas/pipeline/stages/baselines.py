@@ -13,8 +13,8 @@ from __future__ import annotations
 import torch
 
 from qnas.ir import Circuit
-from qnas.pipeline.stages.search import co_search, run_searcher
-from qnas.pipeline.stages.train import _spec, model_record, train_circuit
+from qnas.pipeline.stages.search import co_search, full_design_genomes, run_searcher
+from qnas.pipeline.stages.train import _spec, model_record, train_equal
 
 
 class FixedCircuit:
@@ -42,26 +42,28 @@ def human(ctx, run_dir, progress) -> dict:
     spec = human_spec(ctx)
     circuit, index = ctx.circuits(spec)
     init = ctx.initial_weights(index, scratch=True)  # a human design has nothing to inherit
-    params, hist = train_circuit(ctx, run_dir, "human", circuit, init, None, progress)
+    params, hist, _ = train_equal(ctx, run_dir, "human", circuit, init, None, progress)
     return {"model": model_record(circuit, params, None, history=hist, spec=spec.to_string())}
 
 
 def random_search(ctx, run_dir, budget: int, progress) -> dict:
-    """``budget`` random (SubCircuit, layout) genomes scored like the co-search; the best is
-    trained like the found one."""
+    """``budget`` random (SubCircuit, layout) genomes scored like the co-search, seeded like
+    it (same seed, same generation-0 full-design genomes); the best is trained like the
+    found one."""
     from qnas.search import GenomeSpace, RandomSearch
     from qnas.spaces import SpecGenes
 
     genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
     space = GenomeSpace(genes, ctx.target.n_qubits)
-    searcher = RandomSearch(space.random, budget, seed=ctx.cfg.seed + 2,
-                            batch_size=ctx.cfg.search.population)
+    searcher = RandomSearch(space.random, budget, seed=ctx.cfg.seed,
+                            batch_size=ctx.cfg.search.population,
+                            initial=full_design_genomes(ctx, genes, ctx.cfg.search.full_layouts))
     res, _ = run_searcher(ctx, run_dir, "search_random", searcher, ctx.fitness(ctx.sc.weights),
                           progress)
     best = res.best_genome
     circuit, index = ctx.circuits(best.spec)
-    params, hist = train_circuit(ctx, run_dir, "random", circuit, ctx.initial_weights(index),
-                                 best.layout, progress)
+    params, hist, _ = train_equal(ctx, run_dir, "random", circuit, ctx.initial_weights(index),
+                                  best.layout, progress)
     return {"model": model_record(circuit, params, best.layout, history=hist,
                                   spec=best.spec.to_string(), fitness=res.best_fitness)}
 
@@ -70,8 +72,8 @@ def noise_unaware(ctx, run_dir, progress) -> dict:
     """The co-search without noise; its best SubCircuit is placed by Qiskit (layout None)."""
     res = co_search(ctx, run_dir, "search_noise_unaware", ctx.sc.weights, False, progress)
     circuit, index = ctx.circuits(_spec(res["spec"]))
-    params, hist = train_circuit(ctx, run_dir, "noise_unaware", circuit,
-                                 ctx.initial_weights(index), None, progress)
+    params, hist, _ = train_equal(ctx, run_dir, "noise_unaware", circuit,
+                                  ctx.initial_weights(index), None, progress)
     return {"model": model_record(circuit, params, None, history=hist, spec=res["spec"])}
 
 

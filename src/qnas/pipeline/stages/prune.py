@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 
 from qnas.ir import Circuit
-from qnas.pipeline.stages.train import model_record, train_circuit
+from qnas.pipeline.stages.train import finetune, model_record
 
 
 def prune_model(ctx, run_dir, trained: dict, progress: bool) -> dict:
@@ -24,21 +24,17 @@ def prune_model(ctx, run_dir, trained: dict, progress: bool) -> dict:
     p_cfg = ctx.cfg.prune
     circuit = Circuit.from_text(trained["circuit"])
     layout = tuple(trained["layout"])
-    params = torch.tensor(trained["params"])
+    # Pruning starts where the unpruned model's equal fine-tuning started (stage train).
+    params = torch.tensor(trained.get("base_params", trained["params"]))
     pruner = MagnitudePruner(len(params), p_cfg.target, p_cfg.steps)
-    steps = []
-    for k in range(1, p_cfg.steps + 1):
-        pruner.step(params, k)
-        p, hist = train_circuit(ctx, run_dir, f"prune{k}", circuit, params, layout, progress,
-                                epochs=p_cfg.finetune_epochs, pruner=pruner)
-        params = p.clone()
-        steps.append({"step": k, "sparsity": pruner.sparsity, "history": hist})
+    params, steps = finetune(ctx, run_dir, "prune", circuit, params, layout, progress, pruner)
     pruner.apply(params)
     values = dict(zip(circuit.parameters, params.tolist()))
     exported = remove_pruned_gates(circuit, values)
     return model_record(circuit, params, layout, steps=steps, sparsity=pruner.sparsity,
                         exported=exported.to_text(), n_2q_exported=exported.num_two_qubit_gates,
                         n_ops_exported=len(exported.ops), n_ops=len(circuit.ops),
+                        n_params_exported=int((params != 0).sum()),
                         noisy_score=ctx.noisy_score(circuit, params, layout))
 
 

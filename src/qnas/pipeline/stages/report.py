@@ -63,35 +63,53 @@ def table_rows(ctx, models: dict, evals: dict) -> list[dict]:
     rows = []
     for name, ev in evals.items():
         rec = models[name]
-        rows.append({"model": name, **{m: ev[m] for m in ctx.task.metrics},
-                     "n_2q": rec.get("n_2q_exported", rec["n_2q"]), "n_params": rec["n_params"],
+        extra = {m: ev[m] for m in ("aer_exact_acc", "aer_exact_energy") if m in ev}
+        rows.append({"model": name, **{m: ev[m] for m in ctx.task.metrics}, **extra,
+                     "n_2q": rec.get("n_2q_exported", rec["n_2q"]),
+                     "n_params": rec.get("n_params_exported", rec["n_params"]),
                      "layout": rec["layout"]})
     return rows
 
 
-def format_table(rows, cfg, task) -> str:
-    """The table ``qnas run`` prints."""
+def format_table(rows, cfg, task, info: dict | None = None) -> str:
+    """The table ``qnas run`` prints, with a legend line saying what each column is."""
     m1, m2 = task.metrics
     l1, l2 = task.metric_labels
+    exact = "aer_exact_acc" if task.kind == "classification" else "aer_exact_energy"
     what = "test accuracy" if task.kind == "classification" else "energy (Ha)"
     head = f"{cfg.task} on {cfg.device} ({cfg.space}), Qiskit Aer noisy {what}"
-    info = task.info()
+    info = info or task.info()
     if "exact_energy" in info:
         head += f"; exact energy {info['exact_energy']:.4f} Ha"
-    lines = [head, f"{'model':<20}{l1:>10}{l2:>11}{'#2q':>6}{'#params':>9}  layout"]
+    lines = [head, f"{'model':<20}{l1:>10}{'exact':>9}{l2:>11}{'#2q':>6}{'#params':>9}  layout"]
     for r in rows:
-        lines.append(f"{r['model']:<20}{r[m1]:>10.4f}{r[m2]:>11.4f}"
+        ex = f"{r[exact]:>9.4f}" if exact in r else f"{'':>9}"
+        lines.append(f"{r['model']:<20}{r[m1]:>10.4f}{ex}{r[m2]:>11.4f}"
                      f"{r['n_2q']:>6}{r['n_params']:>9}  {r['layout']}")
+    scale = cfg.noise.device_scale
+    noise = "the device's noise model" + (f" scaled x{scale:g}" if scale != 1 else "")
+    if task.kind == "classification":
+        on = (f"{info['n_test']} test inputs; {cfg.evaluation.shots} shots "
+              f"('{l1}') and exact probabilities ('exact')")
+    else:
+        on = f"{cfg.evaluation.shots} shots per group ('{l1}') and exact probabilities ('exact')"
+    lines.append(f"Aer = Qiskit Aer density matrix with {noise}, readout error included; {on}; "
+                 f"'{l2}' = the same trained parameters without noise. quantumnas = the "
+                 f"deployed searched model (pruned unless that lost validation score); "
+                 f"layout None = Qiskit's own layout; #params counts non-zero angles.")
     return "\n".join(lines)
 
 
-def run(ctx, run_dir, sc_hist, found, models, evals, log=print) -> dict:
-    """Write the run's results and final circuit, plot, print the table; returns results."""
+def run(ctx, run_dir, sc_hist, found, models, evals, log=print,
+        deployed: str = "quantumnas") -> dict:
+    """Write the run's results and the final circuit of model ``deployed``, plot, print the
+    table; returns the results."""
     from qnas.report.plots import write_plots
 
-    export_final(ctx, run_dir, models["quantumnas"], log)
+    export_final(ctx, run_dir, models[deployed], log)
     rows = table_rows(ctx, models, evals)
-    results = {"config": ctx.cfg.to_dict(), "search": found, "table": rows,
+    results = {"config": ctx.cfg.to_dict(), "strategy": ctx.cfg.search.strategy,
+               "search": found, "table": rows,
                "evaluations": evals, "task_info": ctx.task.info(),
                "stage_seconds": run_dir.stage_seconds()}
     run_dir.write_json("results.json", results)
@@ -101,5 +119,5 @@ def run(ctx, run_dir, sc_hist, found, models, evals, log=print) -> dict:
         if log:
             log(f"plot warning: {e}")
     if log:
-        log(format_table(rows, ctx.cfg, ctx.task))
+        log(format_table(rows, ctx.cfg, ctx.task, results["task_info"]))
     return results

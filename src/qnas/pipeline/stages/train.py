@@ -4,6 +4,16 @@
 pruning's fine-tuning, the baselines): the one loop, the run's optimiser settings, a
 checkpoint per training so a killed run resumes bit for bit.
 
+Equal training for every deployed model: each gets ``train.epochs`` epochs in all. With
+pruning on, the found SubCircuit first trains ``train.epochs - E`` epochs (``E`` =
+``prune.steps * prune.finetune_epochs``); the pruned model then gets pruning's ``E``
+fine-tuning epochs and the unpruned one the same ``E`` epochs in the same chunks without
+pruning (:func:`finetune`), so pruned and unpruned differ only by the pruning.
+
+>>> from qnas.config import load_config
+>>> extra_epochs(load_config("quick")), load_config("quick").train.epochs
+(15, 40)
+
 Usage::
 
     record = run(ctx, run_dir, found)
@@ -52,14 +62,50 @@ def train_circuit(ctx, run_dir, name, circuit, init, layout, progress, epochs=No
     return params.detach(), hist
 
 
+def extra_epochs(cfg) -> int:
+    """Epochs of pruning's fine-tuning (0 without pruning): part of every model's budget."""
+    return cfg.prune.steps * cfg.prune.finetune_epochs if cfg.prune.target > 0 else 0
+
+
+def finetune(ctx, run_dir, name, circuit, params, layout, progress, pruner=None):
+    """``prune.steps`` chunks of ``prune.finetune_epochs`` epochs from ``params``; with a
+    ``pruner``, each chunk first prunes to its step's sparsity. Returns ``(params, steps)``."""
+    steps = []
+    for k in range(1, ctx.cfg.prune.steps + 1):
+        if pruner is not None:
+            pruner.step(params, k)
+        p, hist = train_circuit(ctx, run_dir, f"{name}{k}", circuit, params, layout, progress,
+                                epochs=ctx.cfg.prune.finetune_epochs, pruner=pruner)
+        params = p.clone()
+        steps.append({"step": k, "history": hist,
+                      **({"sparsity": pruner.sparsity} if pruner is not None else {})})
+    return params, steps
+
+
+def train_equal(ctx, run_dir, name, circuit, init, layout, progress):
+    """A deployed model's training: ``train.epochs - E`` epochs, then pruning's ``E`` epochs
+    of fine-tuning without pruning (module doc). Returns ``(params, history, base)`` where
+    ``base`` are the values before the fine-tuning (pruning starts from them)."""
+    extra = extra_epochs(ctx.cfg)
+    base, hist = train_circuit(ctx, run_dir, name, circuit, init, layout, progress,
+                               epochs=ctx.cfg.train.epochs - extra)
+    params = base
+    if extra:
+        params, steps = finetune(ctx, run_dir, f"{name}_extra", circuit, base.clone(), layout,
+                                 progress)
+        hist = hist + [h for st in steps for h in st["history"]]
+    return params, hist, base
+
+
 def train_found(ctx, run_dir, found: dict, progress: bool) -> dict:
     """Train the searched SubCircuit on its layout; the model record with its noisy score."""
     spec = _spec(found["spec"])
     circuit, index = ctx.circuits(spec)
     layout = tuple(found["layout"])
-    params, hist = train_circuit(ctx, run_dir, "finetune", circuit, ctx.initial_weights(index),
-                                 layout, progress)
+    params, hist, base = train_equal(ctx, run_dir, "finetune", circuit,
+                                     ctx.initial_weights(index), layout, progress)
     return {"model": model_record(circuit, params, layout, history=hist,
+                                  base_params=[float(v) for v in base.tolist()],
                                   noisy_score=ctx.noisy_score(circuit, params, layout))}
 
 

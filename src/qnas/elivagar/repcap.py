@@ -1,0 +1,115 @@
+"""Representational capacity (RepCap, Élivágar): do a circuit's output states keep classes apart?
+
+For each of ``P`` random parameter vectors (angles uniform in ``[0, 2 pi)``): the fidelity
+matrix ``F[i, j] = |<psi_i|psi_j>|^2`` of the noiseless output states over a small labelled
+sample, thresholded at its mean off-diagonal value (``F > mean`` -> 1, else 0); the thresholded
+matrices are averaged over the ``P`` vectors into ``A``. With the ideal matrix ``I`` (1 where
+two inputs share a class, else 0) and weights ``W`` (1 for same-class pairs, ``1/(C-1)`` for
+different-class pairs, so both kinds of pair weigh alike for balanced classes)::
+
+    RepCap = 1 - sum(W * (A - I)**2) / (2 * sum(I))
+
+in ``[0, 1]`` for balanced classes: 1 when every class lands on its own orthogonal states,
+0.5 when every pair looks alike, ``1 - (m-1)/(2m)`` when every pair looks apart (the
+thresholded matrix of an input-blind circuit: all fidelities equal, none above the mean;
+``m`` inputs per class).
+
+``measured=`` (wires) compares what a readout of those wires sees instead: the fidelity of the
+measured states, ``(sum_k sqrt(p_i[k] p_j[k]))**2`` over the computational-basis
+distributions of those wires. The pipeline uses it because its candidates encode all inputs
+first (the task's encoder) and the state fidelity is blind to anything after that: a
+unitary ``U`` applied to every state leaves ``|<psi_i|U^dag U|psi_j>|^2`` unchanged, so every
+ansatz after the same encoder would get the same RepCap. Statevectors come from
+:func:`qnas.simulate`.
+
+>>> import torch
+>>> from qnas.ir import Circuit, Op, inp, param
+>>> x, y = torch.tensor([[0.0], [0.1], [3.1], [3.0]]), torch.tensor([0, 0, 1, 1])
+>>> reads = Circuit(1, [Op("ry", (0,), (inp("x0"),)), Op("rz", (0,), (param("w"),))])
+>>> ignores = Circuit(1, [Op("rz", (0,), (inp("x0"),)), Op("rz", (0,), (param("w"),))])
+>>> repcap(reads, x, y, n_params=8), repcap(ignores, x, y, n_params=8)
+(1.0, 0.75)
+>>> repcap(reads, x, y, n_params=8, measured=(0,))
+1.0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def balanced_sample(y, per_class: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of up to ``per_class`` inputs of each class (drawn without replacement),
+    grouped by class.
+
+    >>> balanced_sample(np.array([0, 1, 0, 1, 1]), 1, np.random.default_rng(0)).size
+    2
+    """
+    y = np.asarray(y)
+    out = [rng.permutation(np.flatnonzero(y == c))[: int(per_class)] for c in np.unique(y)]
+    return np.concatenate(out)
+
+
+def fidelity_matrices(states: torch.Tensor, measured=None) -> torch.Tensor:
+    """``[P, M, M]`` fidelities of states ``[P, M, D]``: ``|<psi_i|psi_j>|^2``, or with
+    ``measured`` wires those of their computational-basis distributions (module docstring)."""
+    if measured is None:
+        overlap = torch.einsum("pid,pjd->pij", states.conj(), states)
+        return overlap.abs() ** 2
+    from qnas.compile.compiler import marginal
+
+    n = int(states.shape[-1]).bit_length() - 1
+    amp = marginal(states.abs() ** 2, n, tuple(measured)).clamp_min(0).sqrt()
+    return torch.einsum("pik,pjk->pij", amp, amp) ** 2
+
+
+def thresholded(fid: torch.Tensor) -> torch.Tensor:
+    """Each ``[M, M]`` matrix of ``fid`` as 1 above its mean off-diagonal value, else 0
+    (above by more than ``1e-6``, so that rounding cannot split equal fidelities)."""
+    m = fid.shape[-1]
+    off = ~torch.eye(m, dtype=torch.bool)
+    mean = fid[..., off].mean(-1)
+    return (fid > mean[..., None, None] + 1e-6).to(torch.float64)
+
+
+def repcap_from_matrix(a: torch.Tensor, y) -> float:
+    """RepCap of an averaged thresholded matrix ``a`` ``[M, M]`` for labels ``y`` ``[M]``
+    (``a``'s diagonal counts as 1: a state is its own closest)."""
+    y = torch.as_tensor(np.asarray(y))
+    same = (y[:, None] == y[None, :]).to(torch.float64)
+    n_classes = int(torch.unique(y).numel())
+    w_diff = 1.0 / (n_classes - 1) if n_classes > 1 else 1.0
+    weight = same + (1 - same) * w_diff
+    a = a.to(torch.float64).clone()
+    a.fill_diagonal_(1.0)
+    return float(1 - (weight * (a - same) ** 2).sum() / (2 * same.sum()))
+
+
+def repcap(circuit, x, y, n_params: int = 32, rng: np.random.Generator | None = None,
+           measured=None, dtype=torch.complex64) -> float:
+    """RepCap of ``circuit`` (inputs ``x`` ``[M, F]``, labels ``y`` ``[M]``) over
+    ``n_params`` random parameter vectors; ``measured`` wires: see the module docstring."""
+    rng = np.random.default_rng(0) if rng is None else rng
+    x = torch.as_tensor(x, dtype=torch.float32)
+    m, p_count = len(x), int(n_params)
+    if m < 2 or len(y) != m:
+        raise ValueError(f"RepCap needs >= 2 labelled inputs, got {m} inputs, {len(y)} labels")
+    if p_count < 1:
+        raise ValueError(f"RepCap needs at least 1 parameter vector, got {n_params}")
+    from qnas.sim import simulate
+
+    n_w = len(circuit.parameters)
+    theta = torch.tensor(rng.uniform(0, 2 * np.pi, size=(p_count, n_w)), dtype=torch.float32)
+    params = theta.repeat_interleave(m, 0) if n_w else None
+    inputs = x.repeat(p_count, 1) if circuit.inputs else None
+    if params is None and inputs is None:
+        states = simulate(circuit, dtype=dtype).expand(p_count * m, -1)
+    else:
+        states = simulate(circuit, params, inputs, dtype)
+    fid = fidelity_matrices(states.reshape(p_count, m, -1), measured)
+    return repcap_from_matrix(thresholded(fid).mean(0), y)
+
+
+__all__ = ["balanced_sample", "fidelity_matrices", "repcap", "repcap_from_matrix",
+           "thresholded"]

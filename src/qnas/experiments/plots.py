@@ -1,0 +1,65 @@
+"""The noise-sweep plot of ``docs/results.md``: accuracy against the device-noise scale.
+
+Points of different models at the same scale are offset sideways a little, so that equal
+values stay visible; error bars are the standard deviation over seeds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from qnas.experiments.rows import ARTIFACTS, REPO, ROWS_FILE, load_rows
+
+PLOT = REPO / "docs" / "plots" / "noise_sweep.png"
+SHOWN = ("quantumnas", "human", "mapping_only", "noise_unaware", "random")
+
+
+def sweep_points(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS) -> dict:
+    """``{model: [(scale, mean, sd), ...]}`` of the sweep rows (and their x1 main row)."""
+    from qnas.experiments.tables import _same_setting, _scale
+
+    rows = list(load_rows(rows_file).values())
+    sweep = [r for r in rows if r.table == "sweep"]
+    sweep += [r for r in rows if r.table == "main" and any(_same_setting(r, s) for s in sweep)]
+    out: dict = {m: [] for m in SHOWN}
+    for row in sorted(sweep, key=_scale):
+        results = row.results(root)
+        if not results:
+            continue
+        for m in SHOWN:
+            v = [res["evaluations"][m]["aer_exact_acc"] for res in results.values()
+                 if m in res["evaluations"]]
+            if v:
+                out[m].append((_scale(row), float(np.mean(v)),
+                               float(np.std(v, ddof=1)) if len(v) > 1 else 0.0))
+    return {m: pts for m, pts in out.items() if pts}
+
+
+def write_sweep_plot(path: Path = PLOT, rows_file: Path = ROWS_FILE,
+                     root: Path = ARTIFACTS) -> Path | None:
+    """Write the plot (None when no sweep row has finished)."""
+    pts = sweep_points(rows_file, root)
+    if not pts:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for i, (m, p) in enumerate(pts.items()):
+        s, mean, sd = (np.array(c) for c in zip(*p))
+        off = s * (1 + 0.03 * (i - len(pts) / 2))  # log axis: a relative offset
+        ax.errorbar(off, mean, yerr=sd, marker="os^vD"[i % 5], capsize=3, label=m)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("device noise scale (gate and readout errors x s, T1/T2 / s)")
+    ax.set_ylabel("Aer exact noisy test accuracy")
+    ax.legend(loc="lower left", fontsize=8, framealpha=0.8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

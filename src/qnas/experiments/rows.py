@@ -1,0 +1,138 @@
+"""Rows of the results tables: which (task, device, settings) a row runs, with which seeds,
+and where its artifacts live.
+
+A row's run directory (``runs/experiments/<row>/seed-<k>``, checkpoints included) stays out
+of the repository; its artifacts (``experiments/rows/<row>/seed-<k>/config.json`` and
+``results.json``, a few tens of kB) are committed, and every table is rebuilt from them.
+
+>>> rows = load_rows(ROWS_FILE)
+>>> r = rows["mnist4-lagos"]
+>>> r.task, r.device, r.seeds, r.settings["evaluation"]["test_samples"]
+('mnist4', 'lagos', (0, 1, 2), 1000)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qnas.rundir import atomic_write_text
+from qnas.suggest import did_you_mean
+
+REPO = Path(__file__).resolve().parents[3]
+ROWS_FILE = REPO / "experiments" / "rows.toml"
+ARTIFACTS = REPO / "experiments" / "rows"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row: a task on a device with the layered settings of ``rows.toml``."""
+
+    name: str
+    table: str
+    task: str
+    device: str
+    seeds: tuple[int, ...]
+    config_file: str | None = None
+    settings: dict = field(default_factory=dict, compare=False)
+
+    def config(self, seed: int, data_dir: str | None = None):
+        """The run's :class:`~qnas.config.Config` for ``seed``."""
+        from qnas.config import load_config, merge
+
+        over = merge(self.settings, {"task": self.task, "device": self.device, "seed": seed})
+        if data_dir is not None:
+            over = merge(over, {"data": {"dir": str(data_dir)}})
+        file = REPO / self.config_file if self.config_file else None
+        return load_config(None, file, over)
+
+    def artifact_dir(self, seed: int, root: Path = ARTIFACTS) -> Path:
+        return Path(root) / self.name / f"seed-{seed}"
+
+    def results(self, root: Path = ARTIFACTS) -> dict[int, dict]:
+        """``{seed: results.json}`` of the seeds whose artifacts exist."""
+        out = {}
+        for s in self.seeds:
+            f = self.artifact_dir(s, root) / "results.json"
+            if f.exists():
+                out[s] = json.loads(f.read_text())
+        return out
+
+
+def _dotted(d: dict) -> dict:
+    """``{"a.b": 1}`` -> ``{"a": {"b": 1}}``."""
+    out: dict = {}
+    for key, v in d.items():
+        node = out
+        *head, last = key.split(".")
+        for h in head:
+            node = node.setdefault(h, {})
+        node[last] = v
+    return out
+
+
+def load_rows(path: str | Path = ROWS_FILE) -> dict[str, Row]:
+    """The rows of a registry file, by name (settings checked when a run's config is built)."""
+    import tomllib
+
+    from qnas.config import merge
+
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"{path}: not valid TOML ({e})") from None
+    base = data.get("defaults", {})
+    rows = {}
+    for i, r in enumerate(data.get("row", [])):
+        unknown = set(r) - {"name", "table", "task", "device", "seeds", "config", "set"}
+        if unknown:
+            raise ValueError(f"{path}: row {i} has unknown keys {sorted(unknown)}")
+        for key in ("name", "task", "device"):
+            if key not in r:
+                raise ValueError(f"{path}: row {i} needs a {key!r}")
+        settings = merge(_dotted(base.get("set", {})), _dotted(r.get("set", {})))
+        rows[r["name"]] = Row(r["name"], r.get("table", "main"), r["task"], r["device"],
+                              tuple(r.get("seeds", base.get("seeds", [0]))),
+                              r.get("config", base.get("config")), settings)
+    return rows
+
+
+def get_row(name: str, path: str | Path = ROWS_FILE) -> Row:
+    rows = load_rows(path)
+    if name not in rows:
+        raise ValueError(f"unknown row {name!r}{did_you_mean(name, rows)}; rows: "
+                         f"{', '.join(rows)}")
+    return rows[name]
+
+
+def run_dir(row: Row, seed: int, root: str | Path = "runs/experiments") -> Path:
+    return Path(root) / row.name / f"seed-{seed}"
+
+
+def run_row(row: Row, seed: int, data_dir=None, root="runs/experiments", progress=True,
+            log=print, artifacts: Path = ARTIFACTS) -> Path:
+    """Run (or resume) the pipeline of ``row`` with ``seed``; then keep its artifacts."""
+    from qnas.pipeline.run import run_pipeline
+
+    if seed not in row.seeds:
+        raise ValueError(f"row {row.name} runs seeds {list(row.seeds)}, not {seed}")
+    out = run_dir(row, seed, root)
+    run_pipeline(row.config(seed, data_dir), out, resume=True, progress=progress, log=log)
+    return collect(row, seed, out, artifacts)
+
+
+def collect(row: Row, seed: int, out: Path, root: Path = ARTIFACTS) -> Path:
+    """Copy a finished run's ``config.json`` and ``results.json`` into the artifacts."""
+    dest = row.artifact_dir(seed, root)
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "results.json"):
+        src = Path(out) / name
+        if not src.exists():
+            raise FileNotFoundError(f"{src} is missing: the run has not finished")
+        shutil.copyfile(src, dest / (name + ".tmp"))
+        (dest / (name + ".tmp")).replace(dest / name)
+    atomic_write_text(dest / "README", f"qnas experiments run {row.name} --seed {seed}\n")
+    return dest

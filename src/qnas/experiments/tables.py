@@ -1,0 +1,266 @@
+"""The tables of ``docs/results.md``, rebuilt from the committed row artifacts.
+
+Every generated block of the document sits between ``<!-- qnas:begin NAME -->`` and
+``<!-- qnas:end NAME -->``; :func:`render_doc` replaces each block's body with the table
+rebuilt from ``experiments/rows/*/seed-*/results.json`` and leaves the prose alone. A test
+checks that the committed document equals the rebuilt one.
+
+Statistics: accuracies are Aer's exact noisy probabilities (density matrix + the device's
+readout error, no shot noise), mean +- standard deviation over the seeds a row has. QuantumNAS
+is compared with each baseline by a paired bootstrap over the test inputs (all seeds of an
+input together, 10,000 resamples): ``W`` (QuantumNAS better at 95%), ``T`` (tie) or ``L``.
+
+>>> fmt_mean([0.5, 0.7])
+'0.600 ± 0.141'
+>>> replace_block("a\\n<!-- qnas:begin t -->\\nold\\n<!-- qnas:end t -->\\nb", "t", "new")
+'a\\n<!-- qnas:begin t -->\\nnew\\n<!-- qnas:end t -->\\nb'
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from qnas.experiments.ranking import render_ranking
+from qnas.experiments.rows import ARTIFACTS, REPO, ROWS_FILE, Row, load_rows
+from qnas.report.stats import paired_bootstrap, paired_seeds, verdict
+
+DOC = REPO / "docs" / "results.md"
+MODELS = ("quantumnas", "human", "random", "noise_unaware", "mapping_only")
+BASELINES = MODELS[1:]
+LABELS = {"quantumnas": "QuantumNAS", "human": "human", "random": "random",
+          "noise_unaware": "noise-unaware", "mapping_only": "mapping-only"}
+STAGES = (("supercircuit", ("supercircuit",)), ("search", ("search",)),
+          ("train", ("train",)), ("prune", ("prune",)),
+          ("baselines", ("baseline_human", "baseline_random", "baseline_noise_unaware",
+                         "baseline_mapping_only")), ("evaluate", ("evaluate",)))
+_BLOCK = re.compile(r"(<!-- qnas:begin (?P<name>[\w.-]+) -->\n)(?P<body>.*?)"
+                    r"(<!-- qnas:end (?P=name) -->)", re.S)
+
+
+def fmt_mean(values, digits: int = 3) -> str:
+    v = np.asarray(values, dtype=float)
+    if v.size == 1:
+        return f"{v[0]:.{digits}f}"
+    return f"{v.mean():.{digits}f} ± {v.std(ddof=1):.{digits}f}"
+
+
+def _correct(res: dict, model: str, key: str = "pred_exact") -> np.ndarray:
+    y = res["task_info"]["y_test"]
+    pred = res["evaluations"][model][key]
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    return np.array([digits.index(c) == t for c, t in zip(pred, y)], dtype=float)
+
+
+def _seeds(results: dict[int, dict]) -> list[int]:
+    return sorted(results)
+
+
+def classification_summary(row: Row, results: dict[int, dict]) -> dict:
+    """Per-model accuracies over seeds and paired tests of QuantumNAS against each baseline."""
+    seeds = _seeds(results)
+    first = results[seeds[0]]
+    models = [m for m in MODELS if m in first["evaluations"]]
+    acc = {m: [results[s]["evaluations"][m]["aer_exact_acc"] for s in seeds] for m in models}
+    shots = {m: [results[s]["evaluations"][m]["aer_noisy_acc"] for s in seeds] for m in models}
+    clean = {m: [results[s]["evaluations"][m]["noiseless_acc"] for s in seeds] for m in models}
+    tests = {}
+    for b in models[1:]:
+        a = np.stack([_correct(results[s], "quantumnas") for s in seeds])
+        c = np.stack([_correct(results[s], b) for s in seeds])
+        tests[b] = paired_bootstrap(a, c, seed=0)
+    best = max(models[1:], key=lambda m: np.mean(acc[m])) if len(models) > 1 else None
+    info = first["task_info"]
+    return {"row": row, "seeds": seeds, "models": models, "acc": acc, "shots": shots,
+            "clean": clean, "tests": tests, "best": best, "info": info,
+            "noise_cost": float(np.mean(clean["human"]) - np.mean(acc["human"]))
+            if "human" in acc else None,
+            "n_2q": {m: [_n2q(results[s], m) for s in seeds] for m in models}}
+
+
+def _n2q(res: dict, model: str) -> int:
+    for r in res["table"]:
+        if r["model"] == model:
+            return r["n_2q"]
+    return -1
+
+
+def _header(models) -> list[str]:
+    return [LABELS[m] for m in models]
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _seed_note(row: Row, seeds: list[int]) -> str:
+    return f"{len(seeds)}/{len(row.seeds)}"
+
+
+def render_classification(rows: list[Row], root: Path = ARTIFACTS) -> str:
+    """Main table: exact Aer accuracy per model, verdicts against QuantumNAS, best-baseline
+    difference with its 95% interval; then the 8192-shot figures."""
+    head = ["row", "seeds", "valid / test", "noise cost"] + _header(MODELS) + [
+        "QuantumNAS - best baseline [95% CI]", "verdict"]
+    body, shot_rows = [], []
+    for row in rows:
+        results = row.results(root)
+        if not results:
+            body.append([row.name, f"0/{len(row.seeds)}"] + ["not run"] + [""] * (len(head) - 3))
+            continue
+        s = classification_summary(row, results)
+        cells = [row.name, _seed_note(row, s["seeds"]),
+                 f"{s['info']['n_fitness']} / {s['info']['n_test']}",
+                 f"{s['noise_cost']:+.3f}" if s["noise_cost"] is not None else ""]
+        for m in MODELS:
+            if m not in s["acc"]:
+                cells.append("")
+                continue
+            cell = f"{fmt_mean(s['acc'][m])} ({int(np.mean(s['n_2q'][m]))})"
+            if m != "quantumnas":
+                cell += f" {verdict(s['tests'][m])[0].upper()}"
+            cells.append(cell)
+        if s["best"] is not None:
+            t = s["tests"][s["best"]]
+            cells += [f"{t['diff']:+.3f} [{t['low']:+.3f}, {t['high']:+.3f}] vs "
+                      f"{LABELS[s['best']]}", verdict(t)]
+        body.append(cells)
+        shot_rows.append([row.name] + [fmt_mean(s["shots"][m]) if m in s["shots"] else ""
+                                       for m in MODELS])
+    out = _table(head, body)
+    if shot_rows:
+        out += "\n\n8192-shot Aer accuracy of the same models (mean ± sd over seeds):\n\n"
+        out += _table(["row"] + _header(MODELS), shot_rows)
+    return out
+
+
+def render_vqe(rows: list[Row], root: Path = ARTIFACTS) -> str:
+    """VQE rows: exact Aer energies (Ha, lower is better); paired over seeds."""
+    head = ["row", "seeds", "exact (FCI)"] + _header(MODELS) + [
+        "best baseline - QuantumNAS [95% CI]", "verdict"]
+    body = []
+    for row in rows:
+        results = row.results(root)
+        seeds = _seeds(results)
+        if not seeds:
+            body.append([row.name, f"0/{len(row.seeds)}", "not run"] + [""] * (len(head) - 3))
+            continue
+        ev = {m: [results[s]["evaluations"][m]["aer_exact_energy"] for s in seeds]
+              for m in MODELS if m in results[seeds[0]]["evaluations"]}
+        cells = [row.name, _seed_note(row, seeds),
+                 f"{results[seeds[0]]['task_info']['exact_energy']:.4f}"]
+        cells += [fmt_mean(ev[m], 4) if m in ev else "" for m in MODELS]
+        base = [m for m in BASELINES if m in ev]
+        if base and len(seeds) >= 2:
+            best = min(base, key=lambda m: np.mean(ev[m]))
+            t = paired_seeds(ev[best], ev["quantumnas"])  # > 0: QuantumNAS lower energy
+            cells += [f"{t['diff']:+.4f} [{t['low']:+.4f}, {t['high']:+.4f}] vs "
+                      f"{LABELS[best]}", verdict(t)]
+        else:
+            cells += ["needs 2 seeds", ""]
+        body.append(cells)
+    return _table(head, body)
+
+
+def render_sweep(rows: list[Row], root: Path = ARTIFACTS) -> str:
+    """Noise sweep: accuracy against the device-noise scale, one line per scale."""
+    head = ["scale", "seeds", "noise cost"] + _header(MODELS) + ["verdict vs best baseline"]
+    body = []
+    for scale, row in sorted((_scale(r), r) for r in rows):
+        results = row.results(root)
+        if not results:
+            body.append([f"x{scale:g}", f"0/{len(row.seeds)}", "not run"] + [""] * (len(head) - 3))
+            continue
+        s = classification_summary(row, results)
+        cells = [f"x{scale:g}", _seed_note(row, s["seeds"]), f"{s['noise_cost']:+.3f}"]
+        cells += [fmt_mean(s["acc"][m]) if m in s["acc"] else "" for m in MODELS]
+        t = s["tests"][s["best"]]
+        cells.append(f"{verdict(t)} ({t['diff']:+.3f} vs {LABELS[s['best']]})")
+        body.append(cells)
+    return _table(head, body)
+
+
+def _scale(row: Row) -> float:
+    return float(row.settings.get("noise", {}).get("device_scale", 1.0))
+
+
+def render_times(rows: list[Row], root: Path = ARTIFACTS) -> str:
+    """Mean wall time per stage (s) over a row's seeds, on the machine that ran them."""
+    head = ["row", "seeds"] + [name for name, _ in STAGES] + ["total"]
+    body = []
+    for row in rows:
+        results = row.results(root)
+        if not results:
+            continue
+        per = {name: [] for name, _ in STAGES}
+        for res in results.values():
+            sec = res.get("stage_seconds", {})
+            for name, parts in STAGES:
+                per[name].append(sum(sec.get(p, 0.0) for p in parts))
+        means = [float(np.mean(per[name])) for name, _ in STAGES]
+        body.append([row.name, str(len(results))] + [f"{m:.0f}" for m in means]
+                    + [f"{sum(means):.0f}"])
+    return _table(head, body)
+
+
+def summary(rows: list[Row], root: Path = ARTIFACTS) -> str:
+    """Wins / ties / losses of QuantumNAS against the best baseline over the finished rows."""
+    counts = {"win": 0, "tie": 0, "loss": 0}
+    for row in rows:
+        results = row.results(root)
+        if results and row.table in ("main", "sweep"):
+            s = classification_summary(row, results)
+            counts[verdict(s["tests"][s["best"]])] += 1
+    return (f"QuantumNAS against the best baseline of each row (paired bootstrap, 95%): "
+            f"{counts['win']} wins, {counts['tie']} ties, {counts['loss']} losses.")
+
+
+def blocks(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS) -> dict[str, str]:
+    """Every generated block of the document by name."""
+    rows = list(load_rows(rows_file).values())
+
+    def of(table):
+        return [r for r in rows if r.table == table]
+
+    sweep = of("sweep") + [r for r in of("main") if any(
+        _same_setting(r, s) for s in of("sweep"))]
+    return {"main": render_classification(of("main"), root),
+            "vqe": render_vqe(of("vqe"), root),
+            "sweep": render_sweep(sweep, root) if sweep else "",
+            "times": render_times(rows, root),
+            "ranking": render_ranking(),
+            "summary": summary(rows, root)}
+
+
+def _same_setting(main: Row, sweep: Row) -> bool:
+    return (main.task, main.device) == (sweep.task, sweep.device) and _scale(main) == 1.0
+
+
+def replace_block(text: str, name: str, body: str) -> str:
+    """``text`` with the body of block ``name`` replaced (error if the block is missing)."""
+    found = False
+
+    def sub(m):
+        nonlocal found
+        if m.group("name") != name:
+            return m.group(0)
+        found = True
+        return m.group(1) + body.rstrip("\n") + "\n" + m.group(4)
+
+    out = _BLOCK.sub(sub, text)
+    if not found:
+        raise ValueError(f"the document has no block {name!r} "
+                         f"(<!-- qnas:begin {name} --> ... <!-- qnas:end {name} -->)")
+    return out
+
+
+def render_doc(text: str, rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS) -> str:
+    """``text`` with every generated block rebuilt."""
+    for name, body in blocks(rows_file, root).items():
+        if f"<!-- qnas:begin {name} -->" in text:
+            text = replace_block(text, name, body)
+    return text
