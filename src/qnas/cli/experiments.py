@@ -5,6 +5,7 @@ Example::
     qnas experiments list                                   # rows, seeds, which are done
     qnas experiments run mnist4-lagos --seed 0 --data-dir ../shared/data
     qnas experiments ranking mnist4-lagos --seed 0   # Kendall tau of the SuperCircuit
+    qnas experiments predictors mnist4-lagos-elivagar --seed 0   # Kendall tau of CNR, RepCap
     qnas experiments tables            # rebuild docs/results.md's tables from the artifacts
     qnas experiments tables --check    # exit 1 if the committed tables are out of date
 
@@ -27,19 +28,27 @@ def add_parser(sub) -> None:
     r.add_argument("--data-dir", default=None, help="data directory (default: $QNAS_DATA)")
     r.add_argument("--runs", default="runs/experiments", help="where run directories go")
     r.add_argument("--no-progress", action="store_true")
-    k = act.add_parser("ranking", help="Kendall tau of the SuperCircuit's inherited fitness "
-                       "against SubCircuits trained from scratch (needs the row's run)")
+    _scratch_parser(act, "ranking", "Kendall tau of the SuperCircuit's inherited fitness "
+                    "against SubCircuits trained from scratch (needs the row's run)", "--genomes")
+    _scratch_parser(act, "predictors", "Kendall tau of CNR, RepCap and their composite "
+                    "against device-aware candidates trained from scratch (an elivagar row)",
+                    "--candidates")
+    t = act.add_parser("tables", help="rebuild the tables of docs/results.md")
+    t.add_argument("--check", action="store_true",
+                   help="only compare; exit 1 when the document differs from the rebuilt one")
+
+
+def _scratch_parser(act, name: str, help: str, count: str) -> None:
+    """An action ranking ``count`` (default 20) circuits of a row trained from scratch."""
+    k = act.add_parser(name, help=help)
     k.add_argument("row")
     k.add_argument("--seed", type=int, required=True)
-    k.add_argument("--genomes", type=int, default=20)
+    k.add_argument(count, type=int, default=20)
     k.add_argument("--epochs", type=int, default=None,
                    help="scratch training epochs (default: the row's train.epochs)")
     k.add_argument("--data-dir", default=None)
     k.add_argument("--runs", default="runs/experiments")
     k.add_argument("--no-progress", action="store_true")
-    t = act.add_parser("tables", help="rebuild the tables of docs/results.md")
-    t.add_argument("--check", action="store_true",
-                   help="only compare; exit 1 when the document differs from the rebuilt one")
 
 
 def run(args) -> int:
@@ -68,6 +77,16 @@ def run(args) -> int:
         path = rank_row(row, args.seed, args.genomes, args.epochs, args.data_dir, args.runs,
                         not args.no_progress)
         print(f"ranking: {path}")
+        return 0
+    if args.action == "predictors":
+        from qnas.cli.options import set_threads
+        from qnas.experiments.predictors import measure_row
+
+        row = R.get_row(args.row)
+        set_threads(row.config(args.seed, args.data_dir))
+        path = measure_row(row, args.seed, args.candidates, args.epochs, args.data_dir,
+                           args.runs, not args.no_progress)
+        print(f"predictors: {path}")
         return 0
     from qnas.experiments.tables import DOC, render_doc
 

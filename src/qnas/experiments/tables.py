@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qnas.experiments.predictors import render_predictors
 from qnas.experiments.ranking import render_ranking
 from qnas.experiments.rows import ARTIFACTS, REPO, ROWS_FILE, Row, load_rows
 from qnas.report.stats import paired_bootstrap, paired_seeds, verdict
@@ -32,8 +33,9 @@ MODELS = ("quantumnas", "human", "random", "noise_unaware", "mapping_only")
 BASELINES = MODELS[1:]
 LABELS = {"quantumnas": "QuantumNAS", "human": "human", "random": "random",
           "noise_unaware": "noise-unaware", "mapping_only": "mapping-only"}
-STAGES = (("supercircuit", ("supercircuit",)), ("search", ("search",)),
-          ("train", ("train",)), ("prune", ("prune",)),
+STAGES = (("supercircuit", ("supercircuit",)),
+          ("search", ("search", "elivagar_search", "hybrid_search")),
+          ("train", ("train", "elivagar_train")), ("prune", ("prune",)),
           ("baselines", ("baseline_human", "baseline_random", "baseline_noise_unaware",
                          "baseline_mapping_only")), ("evaluate", ("evaluate",)))
 _BLOCK = re.compile(r"(<!-- qnas:begin (?P<name>[\w.-]+) -->\n)(?P<body>.*?)"
@@ -207,6 +209,143 @@ def render_times(rows: list[Row], root: Path = ARTIFACTS) -> str:
     return _table(head, body)
 
 
+COST_HEAD = ["task / device", "strategy", "row", "seeds", "Aer exact accuracy",
+             "- QuantumNAS [95% CI], verdict", "search time (s)", "circuit evaluations",
+             "training steps", "speed-up"]
+
+
+def _strategy(row: Row) -> str:
+    return row.settings.get("search", {}).get("strategy", "quantumnas")
+
+
+def _deployed(res: dict, default: str) -> str:
+    """The deployed model of a run: its ``strategy`` (older QuantumNAS runs have none)."""
+    return res.get("strategy", default)
+
+
+def supercircuit_steps(res: dict) -> int:
+    """SuperCircuit training steps of a run from its ``results.json`` (epochs x batches, x2
+    with sandwich training, as the hybrid search's cost counts them).
+
+    >>> supercircuit_steps({"config": {"supercircuit": {"epochs": 40, "sandwich": True},
+    ...                                "train": {"batch_size": 32}},
+    ...                     "task_info": {"n_train": 100}})
+    320
+    """
+    cfg = res["config"]
+    sc = cfg["supercircuit"]
+    batches = -(-int(res["task_info"]["n_train"]) // int(cfg["train"]["batch_size"]))
+    return int(sc["epochs"]) * (2 if sc.get("sandwich") else 1) * batches
+
+
+def search_cost(res: dict, strategy: str) -> dict | None:
+    """``{"seconds", "predictor", "fitness", "steps"}`` of one run's search for ``strategy``
+    (``random``: the random-search baseline of a QuantumNAS run); None when it did not run.
+
+    QuantumNAS and random search: SuperCircuit training + their search stage, as many fitness
+    evaluations as the co-search, the SuperCircuit's training steps (``baseline_random``
+    includes training its winner). Élivágar and hybrid: their record's ``search.cost``, the
+    hybrid's wall time plus its SuperCircuit's training.
+    """
+    sec = res.get("stage_seconds", {})
+    sc = sec.get("supercircuit") or 0.0
+    if strategy in ("quantumnas", "random"):
+        stage = "search" if strategy == "quantumnas" else "baseline_random"
+        if sec.get(stage) is None:
+            return None
+        return {"seconds": sc + sec[stage], "predictor": 0,
+                "fitness": int(res["search"]["n_evaluated"]), "steps": supercircuit_steps(res)}
+    c = res.get("search", {}).get("cost")
+    if c is None:
+        return None
+    return {"seconds": c["wall_seconds"] + (sc if strategy == "hybrid" else 0.0),
+            "predictor": int(c.get("predictor_evaluations", 0)),
+            "fitness": int(c.get("fitness_evaluations", 0)), "steps": int(c["training_steps"])}
+
+
+def _evaluations(cost: dict) -> str:
+    parts = [f"{cost[k]} {k}" for k in ("predictor", "fitness") if cost[k]]
+    return " + ".join(parts) or "0"
+
+
+def _speedup(base: float | None, mine: float) -> str:
+    if base is None or mine <= 0:
+        return ""
+    v = base / mine
+    return f"{v:.0f}x" if v >= 10 else f"{v:.1f}x"
+
+
+def _versus_quantumnas(main: dict[int, dict], mine: dict[int, dict], model: str) -> str:
+    """``model`` of ``mine`` minus QuantumNAS of ``main``: paired bootstrap over the test
+    inputs of the seeds both have (a win = better than QuantumNAS at 95%)."""
+    seeds = [s for s in sorted(mine) if s in main and model in mine[s]["evaluations"]
+             and "quantumnas" in main[s]["evaluations"]]
+    if not seeds:
+        return "no common seed"
+    if any(mine[s]["task_info"]["y_test"] != main[s]["task_info"]["y_test"] for s in seeds):
+        return "test inputs differ"
+    a = np.stack([_correct(mine[s], model) for s in seeds])
+    b = np.stack([_correct(main[s], "quantumnas") for s in seeds])
+    t = paired_bootstrap(a, b, seed=0)
+    return f"{t['diff']:+.3f} [{t['low']:+.3f}, {t['high']:+.3f}] {verdict(t)}"
+
+
+def _cost_line(where: str, strategy: str, row: Row, results: dict[int, dict], model: str,
+               main: dict[int, dict] | None, base_seconds: float | None) -> list[str]:
+    costs = [c for c in (search_cost(results[s], strategy) for s in sorted(results)) if c]
+    acc = [results[s]["evaluations"][model]["aer_exact_acc"] for s in sorted(results)
+           if model in results[s]["evaluations"]]
+    if not acc or not costs:
+        return [where, strategy, row.name, f"{len(acc)}/{len(row.seeds)}", "not run"] + [
+            ""] * (len(COST_HEAD) - 5)
+    if strategy == "quantumnas":
+        vs = "(reference)"
+    elif main:
+        vs = _versus_quantumnas(main, results, model)
+    else:
+        vs = "QuantumNAS not run"
+    seconds = float(np.mean([c["seconds"] for c in costs]))
+    speedup = _speedup(base_seconds, seconds)
+    bound = ("≤ ", "≥ " if speedup else "") if strategy == "random" else ("", "")  # winner's
+    return [where, strategy, row.name, f"{len(acc)}/{len(row.seeds)}", fmt_mean(acc), vs,
+            f"{bound[0]}{seconds:.0f}", _evaluations(costs[0]),  # training included
+            f"{int(np.mean([c['steps'] for c in costs]))}", bound[1] + speedup]
+
+
+def render_cost(rows: list[Row], root: Path = ARTIFACTS) -> str:
+    """Search cost: per (task, device) of the ``cost`` rows, QuantumNAS and its random-search
+    baseline (from the ``main`` row of that task and device), then each cost row's strategy;
+    accuracy, paired verdict against QuantumNAS, search wall time, evaluations, training
+    steps and the speed-up of the search against QuantumNAS's."""
+    cost_rows = [r for r in rows if r.table == "cost"]
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for r in cost_rows:
+        groups.setdefault((r.task, r.device), []).append(r)
+    body = []
+    for (task, device), members in groups.items():
+        where = f"{task} / {device}"
+        main_row = next((r for r in rows if r.table == "main" and (r.task, r.device) == (
+            task, device) and _scale(r) == 1.0 and _strategy(r) == "quantumnas"), None)
+        main = main_row.results(root) if main_row is not None else {}
+        main = {s: res for s, res in main.items() if _deployed(res, "quantumnas") == "quantumnas"}
+        base = None
+        if main_row is not None:
+            qn = [c["seconds"] for c in (search_cost(res, "quantumnas") for res in main.values())
+                  if c]
+            base = float(np.mean(qn)) if qn else None
+            body.append(_cost_line(where, "quantumnas", main_row, main, "quantumnas", main, base))
+            body.append(_cost_line(where, "random", main_row, main, "random", main, base))
+        for r in members:
+            strategy = _strategy(r)
+            results = r.results(root)
+            body.append(_cost_line(where, strategy, r, results,
+                                   _deployed(next(iter(results.values()), {}), strategy),
+                                   main, base))
+    if not body:
+        body.append(["not run"] + [""] * (len(COST_HEAD) - 1))
+    return _table(COST_HEAD, body)
+
+
 def summary(rows: list[Row], root: Path = ARTIFACTS) -> str:
     """Wins / ties / losses of QuantumNAS against the best baseline over the finished rows."""
     counts = {"win": 0, "tie": 0, "loss": 0}
@@ -233,6 +372,8 @@ def blocks(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS) -> dict[str, str
             "sweep": render_sweep(sweep, root) if sweep else "",
             "times": render_times(rows, root),
             "ranking": render_ranking(),
+            "cost": render_cost(rows, root),
+            "predictors": render_predictors(),
             "summary": summary(rows, root)}
 
 

@@ -27,6 +27,7 @@ Usage::
 from __future__ import annotations
 
 import copy
+import time
 
 import numpy as np
 import torch
@@ -96,8 +97,9 @@ def predictor_cost(ctx, n_scored: int) -> dict:
             "repcap_states": s.repcap_params * m * n_scored}
 
 
-def elivagar_candidates(ctx) -> list:
-    """``search.candidates`` device-aware candidates drawn from the run's seed."""
+def elivagar_candidates(ctx, count: int | None = None) -> list:
+    """``count`` (default ``search.candidates``) device-aware candidates drawn from the run's
+    seed; the first ``k`` are the same whatever ``count`` is."""
     from qnas.elivagar.candidates import default_params, device_candidate
 
     s, n = ctx.cfg.search, ctx.n_qubits
@@ -105,31 +107,42 @@ def elivagar_candidates(ctx) -> list:
     n_params = s.candidate_params or default_params(n)
     rng = np.random.default_rng(ctx.cfg.seed + 13)
     return [device_candidate(ctx.target, n, n_params, rng, encoder=encoder)
-            for _ in range(s.candidates)]
+            for _ in range(s.candidates if count is None else int(count))]
 
 
 def elivagar_search(ctx, run_dir, progress) -> dict:
     """The ``elivagar_search`` record: the best candidate, the top ones' predictors, cost."""
+    t = time.perf_counter()
     fitness = predictor_fitness(ctx)
-    searcher = predictor_search(ctx, run_dir, "search_elivagar", elivagar_candidates(ctx),
-                                fitness, progress)
+    candidates = elivagar_candidates(ctx)
+    extra = time.perf_counter() - t  # not in the searcher's clock, which resumes
+    searcher = predictor_search(ctx, run_dir, "search_elivagar", candidates, fitness, progress)
+    t = time.perf_counter()
     ranked = searcher.ranking()
     top = [dict(c.to_dict(), **fitness.components(c)) for c, _ in ranked[:TOP_RECORDED]]
+    extra += time.perf_counter() - t
     best, score = ranked[0]
     n = len(ranked)
-    cost = {"wall_seconds": searcher.seconds, "circuit_evaluations": n + len(top),
+    cost = {"wall_seconds": searcher.seconds + extra, "circuit_evaluations": n + len(top),
             **predictor_cost(ctx, n + len(top)), "training_steps": 0}
     return {"strategy": "elivagar", "circuit": best.circuit.to_text(),
             "layout": list(best.layout), "fitness": score, "n_evaluated": n,
             "best_by_generation": best_by_batch(searcher), "top": top, "cost": cost}
 
 
+def train_candidate(ctx, run_dir, name: str, circuit, layout, progress, epochs=None):
+    """``circuit`` trained from scratch on ``layout`` (checkpoint ``name``): ``(params,
+    history)``."""
+    init = ctx.initial_weights(torch.arange(len(circuit.parameters)), scratch=True)
+    return train_circuit(ctx, run_dir, name, circuit, init, tuple(layout), progress,
+                         epochs=epochs)
+
+
 def train_elivagar(ctx, run_dir, found: dict, progress) -> dict:
     """The best candidate trained from scratch on its layout; its model record."""
     circuit = Circuit.from_text(found["circuit"])
     layout = tuple(found["layout"])
-    init = ctx.initial_weights(torch.arange(len(circuit.parameters)), scratch=True)
-    params, hist = train_circuit(ctx, run_dir, "elivagar", circuit, init, layout, progress)
+    params, hist = train_candidate(ctx, run_dir, "elivagar", circuit, layout, progress)
     return model_record(circuit, params, layout, history=hist,
                         noisy_score=ctx.noisy_score(circuit, params, layout),
                         training_steps=training_steps(ctx, ctx.cfg.train.epochs))

@@ -1,0 +1,93 @@
+"""The search-cost table: QuantumNAS and random from the main row, the training-free strategies
+from their cost rows; speed-ups and paired verdicts against QuantumNAS."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from qnas.experiments.rows import load_rows
+from qnas.experiments.tables import blocks, render_cost, search_cost
+
+MAIN = '[[row]]\nname = "m"\ntask = "mnist4"\ndevice = "lagos"\n'
+COST = [("m-eli", "mnist4", "elivagar"), ("m-hyb", "mnist4", "hybrid"),
+        ("v-eli", "vowel4", "elivagar")]
+ROWS = "[defaults]\nseeds = [0, 1]\n" + MAIN + "".join(
+    f'[[row]]\nname = "{name}"\ntable = "cost"\ntask = "{task}"\ndevice = "lagos"\n'
+    f'set = {{ "search.strategy" = "{strategy}" }}\n' for name, task, strategy in COST)
+N = 400
+
+
+def _eval(y, right):
+    pred = "".join(str(int(v)) for v in np.where(right, y, (y + 1) % 4))
+    return {"aer_exact_acc": float(right.mean()), "aer_noisy_acc": float(right.mean()),
+            "noiseless_acc": 0.9, "pred_exact": pred, "pred": pred}
+
+
+def _write(root, row, seed, res):
+    d = root / row / f"seed-{seed}"
+    d.mkdir(parents=True)
+    (d / "results.json").write_text(json.dumps(res))
+
+
+def _artifacts(root):
+    """Seeds 0, 1 of the main row (no ``strategy`` key, like older runs) and of the elivagar
+    row (clearly better than QuantumNAS); seed 0 only of the hybrid row (QuantumNAS's
+    predictions exactly)."""
+    for seed in (0, 1):
+        rng = np.random.default_rng(seed)
+        y = rng.integers(0, 4, N)
+        info = {"y_test": y.tolist(), "n_train": 100, "n_fitness": 50, "n_test": N}
+        qn = rng.random(N) < 0.6
+        _write(root, "m", seed, {
+            "config": {"supercircuit": {"epochs": 10, "sandwich": True},
+                       "train": {"batch_size": 32}},
+            "task_info": info, "search": {"n_evaluated": 200},
+            "table": [{"model": m, "n_2q": 8} for m in ("quantumnas", "random")],
+            "evaluations": {"quantumnas": _eval(y, qn), "random": _eval(y, rng.random(N) < 0.6)},
+            "stage_seconds": {"supercircuit": 100.0, "search": 100.0, "baseline_random": 150.0}})
+        _write(root, "m-eli", seed, {
+            "strategy": "elivagar", "task_info": info,
+            "search": {"cost": {"wall_seconds": 4.0, "circuit_evaluations": 260,
+                                "predictor_evaluations": 260, "training_steps": 0}},
+            "evaluations": {"elivagar": _eval(y, qn | (rng.random(N) < 0.6))},
+            "stage_seconds": {"elivagar_search": 5.0}})
+        if seed == 0:
+            _write(root, "m-hyb", seed, {
+                "strategy": "hybrid", "task_info": info,
+                "search": {"cost": {"wall_seconds": 10.0, "predictor_evaluations": 250,
+                                    "fitness_evaluations": 20, "training_steps": 80}},
+                "evaluations": {"hybrid": _eval(y, qn)},
+                "stage_seconds": {"supercircuit": 100.0, "hybrid_search": 10.0}})
+
+
+def _line(table, strategy, where="mnist4 / lagos"):
+    return next(ln for ln in table.splitlines() if ln.startswith(f"| {where} | {strategy} |"))
+
+
+def test_cost_table_speedups_and_verdicts(tmp_path):
+    rows_file = tmp_path / "rows.toml"
+    rows_file.write_text(ROWS)
+    root = tmp_path / "art"
+    _artifacts(root)
+    table = render_cost(list(load_rows(rows_file).values()), root)
+    cells = {s: [c.strip() for c in _line(table, s).strip("|").split("|")]
+             for s in ("quantumnas", "random", "elivagar", "hybrid")}
+    # columns: where, strategy, row, seeds, acc, vs QuantumNAS, seconds, evals, steps, speed-up
+    q, r, e, h = (cells[s] for s in ("quantumnas", "random", "elivagar", "hybrid"))
+    assert q[2:4] == ["m", "2/2"] and q[5] == "(reference)"
+    assert q[6:] == ["200", "200 fitness", "80", "1.0x"]  # 10 epochs x 4 batches x 2 (sandwich)
+    assert r[6:] == ["≤ 250", "200 fitness", "80", "≥ 0.8x"]  # its winner's training included
+    assert e[2:4] == ["m-eli", "2/2"] and e[5].endswith("win") and e[5].startswith("+")
+    assert e[6:] == ["4", "260 predictor", "0", "50x"]
+    assert h[3] == "1/2" and h[5] == "+0.000 [+0.000, +0.000] tie"  # paired on seed 0 only
+    assert h[6:] == ["110", "250 predictor + 20 fitness", "80", "1.8x"]
+    v = _line(table, "elivagar", "vowel4 / lagos")
+    assert "| v-eli | 0/2 | not run |" in v
+    assert blocks(rows_file, root)["cost"] == table
+
+
+def test_search_cost_of_a_run_without_the_stage_is_none():
+    res = {"stage_seconds": {"supercircuit": 1.0}, "search": {"n_evaluated": 3}}
+    assert search_cost(res, "random") is None and search_cost({"search": {}}, "hybrid") is None
