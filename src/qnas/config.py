@@ -184,6 +184,9 @@ class SearchConfig(_Section):
     valid_samples: int = _opt(64, lo=1)  # fitness inputs (classification)
     metric: str = _opt("loss", choices=("loss", "accuracy"))  # VQE always uses the energy
     full_layouts: int = _opt(0, lo=0)  # generation 0 holds the full design on this many layouts
+    # After training, the found circuit's layout is re-chosen with its trained weights among
+    # the searched layout and this many random ones (0: keep the searched layout).
+    refine_layouts: int = _opt(0, lo=0)
     # The strategy (qnas.elivagar): quantumnas (SuperCircuit + co-search), elivagar (device-aware
     # candidates ranked by RepCap x CNR**noise_weight, no SuperCircuit) or hybrid (those
     # predictors keep hybrid_keep of `candidates` SubCircuit genomes, the SuperCircuit's noisy

@@ -171,3 +171,16 @@ def test_vqe_config_errors():
         tiny(task="vqe_h3")
     with pytest.raises(ValueError, match="classification tasks only"):
         tiny(task="vqe_h2", noise={"mode": "gate_insertion"})
+
+
+def test_refine_layouts_rechecks_the_searched_layout_with_trained_weights(tmp_path):
+    from qnas.search import SearchStore
+
+    res = _run(tmp_path, "refine", search={"refine_layouts": 4}, evaluation={
+        "baselines": [], "test_samples": 24, "shots": 256})
+    rec = json.loads((tmp_path / "refine" / "stages" / "train.json").read_text())["model"]
+    store = SearchStore(tmp_path / "refine" / "search_refine_layout").load_results()
+    fits = {tuple(r["genome"]["layout"]): r["fitness"] for r in store.values()}
+    assert len(fits) == 5 and tuple(rec["searched_layout"]) in fits  # searched + 4 random
+    assert fits[tuple(rec["layout"])] == max(fits.values())
+    assert res["table"][0]["layout"] == rec["layout"]

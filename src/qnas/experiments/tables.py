@@ -368,6 +368,7 @@ def blocks(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS) -> dict[str, str
     sweep = of("sweep") + [r for r in of("main") if any(
         _same_setting(r, s) for s in of("sweep"))]
     return {"main": render_classification(of("main"), root),
+            "variants": render_classification(of("variant"), root),
             "vqe": render_vqe(of("vqe"), root),
             "sweep": render_sweep(sweep, root) if sweep else "",
             "times": render_times(rows, root),

@@ -77,21 +77,30 @@ def noise_unaware(ctx, run_dir, progress) -> dict:
     return {"model": model_record(circuit, params, None, history=hist, spec=res["spec"])}
 
 
+def best_layout(ctx, run_dir, name: str, circuit, params, spec, n_layouts: int, seed: int,
+                progress, initial=()) -> tuple:
+    """The best of ``initial`` then random layouts (``n_layouts`` in all) for a trained
+    circuit under the device noise; ``(layout, fitness)``. A resumable searcher (store
+    ``<run>/<name>``)."""
+    from qnas.search import Genome, RandomSearch, random_layout
+
+    n, n_dev = ctx.n_qubits, ctx.target.n_qubits
+    searcher = RandomSearch(lambda rng: Genome(spec, random_layout(n, n_dev, rng), ()),
+                            n_layouts, seed=seed, batch_size=ctx.cfg.search.population,
+                            initial=[Genome(spec, tuple(lay), ()) for lay in initial])
+    fitness = ctx.fitness(params, circuits=FixedCircuit(circuit, len(params)))
+    res, _ = run_searcher(ctx, run_dir, name, searcher, fitness, progress)
+    return list(res.best_genome.layout), res.best_fitness
+
+
 def mapping_only(ctx, run_dir, fresh: dict, progress) -> dict:
     """The trained human design on the best of ``evaluation.mapping_only_layouts`` random
     layouts under the device noise (noise-adaptive mapping alone)."""
-    from qnas.search import Genome, RandomSearch, random_layout
-
     circuit = Circuit.from_text(fresh["circuit"])
-    params = torch.tensor(fresh["params"])
-    spec, n, n_dev = human_spec(ctx), ctx.n_qubits, ctx.target.n_qubits
-    searcher = RandomSearch(lambda rng: Genome(spec, random_layout(n, n_dev, rng), ()),
-                            ctx.cfg.evaluation.mapping_only_layouts, seed=ctx.cfg.seed + 3,
-                            batch_size=ctx.cfg.search.population)
-    fitness = ctx.fitness(params, circuits=FixedCircuit(circuit, len(params)))
-    res, _ = run_searcher(ctx, run_dir, "search_mapping_only", searcher, fitness, progress)
-    return {"model": dict(fresh, layout=list(res.best_genome.layout),
-                          fitness=res.best_fitness)}
+    layout, fit = best_layout(ctx, run_dir, "search_mapping_only", circuit,
+                              torch.tensor(fresh["params"]), human_spec(ctx),
+                              ctx.cfg.evaluation.mapping_only_layouts, ctx.cfg.seed + 3, progress)
+    return {"model": dict(fresh, layout=layout, fitness=fit)}
 
 
 def run(ctx, run_dir, found: dict, progress=True, log=print) -> dict:

@@ -104,7 +104,16 @@ def train_found(ctx, run_dir, found: dict, progress: bool) -> dict:
     layout = tuple(found["layout"])
     params, hist, base = train_equal(ctx, run_dir, "finetune", circuit,
                                      ctx.initial_weights(index), layout, progress)
-    return {"model": model_record(circuit, params, layout, history=hist,
+    extra = {}
+    if ctx.cfg.search.refine_layouts:  # the co-search's layout re-checked with trained weights
+        from qnas.pipeline.stages.baselines import best_layout
+
+        extra["searched_layout"] = list(layout)
+        new, _ = best_layout(ctx, run_dir, "search_refine_layout", circuit, params, spec,
+                             ctx.cfg.search.refine_layouts + 1, ctx.cfg.seed + 5, progress,
+                             initial=[layout])
+        layout = tuple(new)
+    return {"model": model_record(circuit, params, layout, history=hist, **extra,
                                   base_params=[float(v) for v in base.tolist()],
                                   noisy_score=ctx.noisy_score(circuit, params, layout))}
 
