@@ -19,19 +19,32 @@ def model_values(rec: dict) -> tuple[Circuit, dict]:
     return c, dict(zip(c.parameters, rec["params"]))
 
 
-def evaluate_all(ctx, models: dict) -> dict:
-    """``{name: metrics}`` for every model record of ``models``."""
+def evaluate_all(ctx, models: dict, partial=None) -> dict:
+    """``{name: metrics}`` for every model record of ``models``. With ``partial`` (a JSON
+    path) each model's metrics are written there as soon as they exist, and models already
+    there are not evaluated again (a 10-qubit Aer evaluation takes minutes per model)."""
+    import json
+
+    from qnas.rundir import atomic_write_text
+
+    done = json.loads(partial.read_text()) if partial is not None and partial.exists() else {}
     out = {}
     for name, rec in models.items():
+        if name in done:
+            out[name] = done[name]
+            continue
         trained, trained_values = model_values(rec)
         deployed, values = trained, trained_values
         if "exported" in rec:  # pruned gates are absent from what is deployed
             deployed, values = Circuit.from_text(rec["exported"]), {}
         out[name] = ctx.task.evaluate(deployed, values, trained, trained_values, rec["layout"])
+        if partial is not None:
+            atomic_write_text(partial, json.dumps({**done, **out}))
     return out
 
 
 def run(ctx, run_dir, models: dict, progress=True, log=print) -> dict:
-    """The stage: ``{name: metrics}``."""
-    return run_dir.stage("evaluate", lambda: {"models": evaluate_all(ctx, models)},
+    """The stage: ``{name: metrics}`` (resumes model by model after an interruption)."""
+    partial = run_dir.path("checkpoints", "evaluate_partial.json")
+    return run_dir.stage("evaluate", lambda: {"models": evaluate_all(ctx, models, partial)},
                          log)["models"]
