@@ -217,6 +217,16 @@ def value_columns(op, pidx: dict, xidx: dict, p_batched: bool):
     return c, sc, of, is_b
 
 
+def value_device(params, inputs, device=None) -> torch.device:
+    """``device`` if given, else the device of the first tensor among ``params``/``inputs``
+    (CPU when neither is a tensor)."""
+    if device is None:
+        for x in (params, inputs):
+            if isinstance(x, torch.Tensor):
+                return x.device
+    return torch.device(device or "cpu")
+
+
 def bind(circuit: Circuit, params, inputs, dtype=torch.complex64, device=None,
          diagonal_fast_path: bool = True, merge_controlled: bool = False) -> Bound:
     """Evaluate all gate matrices of ``circuit`` for the given values.
@@ -227,12 +237,7 @@ def bind(circuit: Circuit, params, inputs, dtype=torch.complex64, device=None,
     """
     rdtype = _real(dtype)
     circuit = canonical_circuit(circuit)
-    if device is None:
-        for x in (params, inputs):
-            if isinstance(x, torch.Tensor):
-                device = x.device
-                break
-    device = torch.device(device or "cpu")
+    device = value_device(params, inputs, device)
     p = check_values(as_value_tensor(params, circuit.parameters, "params", device, rdtype),
                      circuit.parameters, "params")
     x = check_values(as_value_tensor(inputs, circuit.inputs, "inputs", device, rdtype),

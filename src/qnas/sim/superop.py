@@ -46,7 +46,7 @@ import torch
 from qnas.gates import get_gate, mcx_matrix
 from qnas.ir import Circuit, Sym
 from qnas.noise.channels import kraus_operators
-from qnas.sim.binding import as_value_tensor, check_values, value_columns
+from qnas.sim.binding import as_value_tensor, check_values, value_columns, value_device
 from qnas.sim.cache import LRUCache
 from qnas.sim.fusion import plan_blocks, product_prefix
 
@@ -413,12 +413,7 @@ def bind_plan(circuit: Circuit, params, inputs, dtype, device=None, fuse=None,
               product_prefix: bool = True) -> _Bound:
     """Evaluate a plan's parametrised factors and block products for these values."""
     rdtype = _real(dtype)
-    if device is None:
-        for x in (params, inputs):
-            if isinstance(x, torch.Tensor):
-                device = x.device
-                break
-    device = torch.device(device or "cpu")
+    device = value_device(params, inputs, device)
     n = circuit.n_qubits
     if n > MAX_QUBITS:
         raise ValueError(f"density-matrix simulation of {n} qubits needs 4^{n} amplitudes "
