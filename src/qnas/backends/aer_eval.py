@@ -63,16 +63,11 @@ def aer_outcomes(circuit, bindings: list[dict[str, float]], device: str, layout=
     applied, i.e. what infinitely many shots would give. Index ``i`` of a probability row is
     the logical-qubit bitstring of ``i`` (qubit 0 least significant, like the count keys).
     """
-    from qiskit_aer import AerSimulator
-    from qiskit_aer.noise import NoiseModel
-
     backend = fake_backend(device, noise_scale)
     tqc, physical = _saving_probabilities(_transpile_measured(circuit, backend, layout, seed))
     # The density-matrix method simulates each circuit once and samples all shots from it
     # (measurements are terminal); Aer truncates the device's idle qubits.
-    sim = AerSimulator(method="density_matrix",
-                       noise_model=NoiseModel.from_backend(backend) if noise else None,
-                       seed_simulator=seed)
+    sim = _density_simulator(backend, noise, seed)
     params = list(tqc.parameters)
     if not params:
         result = sim.run([tqc] * len(bindings), shots=shots).result()
@@ -87,6 +82,16 @@ def aer_outcomes(circuit, bindings: list[dict[str, float]], device: str, layout=
     if noise:
         probs = _with_readout_error(probs, backend, physical)
     return counts, probs
+
+
+def _density_simulator(backend, noise: bool, seed: int):
+    """Aer's density-matrix simulator with ``backend``'s noise model (or none)."""
+    from qiskit_aer import AerSimulator
+    from qiskit_aer.noise import NoiseModel
+
+    return AerSimulator(method="density_matrix",
+                        noise_model=NoiseModel.from_backend(backend) if noise else None,
+                        seed_simulator=seed)
 
 
 def _saving_probabilities(tqc):
@@ -201,8 +206,6 @@ def aer_energies(circuit, values: dict[str, float], terms, device: str, layout=N
     rotations X: H, Y: Sdg H appended), all groups in one Aer run.
     """
     from qiskit import transpile
-    from qiskit_aer import AerSimulator
-    from qiskit_aer.noise import NoiseModel
 
     from qnas.tasks.energy import measurement_groups, parity_signs, rotated
 
@@ -222,9 +225,7 @@ def aer_energies(circuit, values: dict[str, float], terms, device: str, layout=N
     tqcs = transpile(qcs, backend=backend, initial_layout=list(layout) if layout else None,
                      optimization_level=1, seed_transpiler=seed)
     saving = [_saving_probabilities(t) for t in tqcs]
-    sim = AerSimulator(method="density_matrix",
-                       noise_model=NoiseModel.from_backend(backend) if noise else None,
-                       seed_simulator=seed)
+    sim = _density_simulator(backend, noise, seed)
     result = sim.run([t for t, _ in saving], shots=shots).result()
     n = circuit.n_qubits
     measured, exact = const, const

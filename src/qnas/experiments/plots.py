@@ -18,13 +18,10 @@ SHOWN = ("quantumnas", "human", "mapping_only", "noise_unaware", "random")
 
 def sweep_points(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS) -> dict:
     """``{model: [(scale, mean, sd), ...]}`` of the sweep rows (and their x1 main row)."""
-    from qnas.experiments.tables import _same_setting, _scale
+    from qnas.experiments.tables import _scale, sweep_rows
 
-    rows = list(load_rows(rows_file).values())
-    sweep = [r for r in rows if r.table == "sweep"]
-    sweep += [r for r in rows if r.table == "main" and any(_same_setting(r, s) for s in sweep)]
     out: dict = {m: [] for m in SHOWN}
-    for row in sorted(sweep, key=_scale):
+    for row in sorted(sweep_rows(list(load_rows(rows_file).values())), key=_scale):
         results = row.results(root)
         if not results:
             continue

@@ -50,10 +50,11 @@ def fmt_mean(values, digits: int = 3) -> str:
 
 
 def _correct(res: dict, model: str, key: str = "pred_exact") -> np.ndarray:
+    from qnas.pipeline.objective import decode_predictions
+
     y = res["task_info"]["y_test"]
-    pred = res["evaluations"][model][key]
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    return np.array([digits.index(c) == t for c, t in zip(pred, y)], dtype=float)
+    pred = decode_predictions(res["evaluations"][model][key])
+    return np.array([p == t for p, t in zip(pred, y)], dtype=float)
 
 
 def _seeds(results: dict[int, dict]) -> list[int]:
@@ -365,8 +366,7 @@ def blocks(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS) -> dict[str, str
     def of(table):
         return [r for r in rows if r.table == table]
 
-    sweep = of("sweep") + [r for r in of("main") if any(
-        _same_setting(r, s) for s in of("sweep"))]
+    sweep = sweep_rows(rows)
     return {"main": render_classification(of("main"), root),
             "variants": render_classification(of("variant"), root),
             "vqe": render_vqe(of("vqe"), root),
@@ -376,6 +376,13 @@ def blocks(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS) -> dict[str, str
             "cost": render_cost(rows, root),
             "predictors": render_predictors(),
             "summary": summary(rows, root)}
+
+
+def sweep_rows(rows: list[Row]) -> list[Row]:
+    """The noise-sweep rows and the scale-1 main rows of the same task and device."""
+    sweep = [r for r in rows if r.table == "sweep"]
+    return sweep + [r for r in rows if r.table == "main" and any(
+        _same_setting(r, s) for s in sweep)]
 
 
 def _same_setting(main: Row, sweep: Row) -> bool:

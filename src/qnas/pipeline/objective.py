@@ -149,9 +149,21 @@ class ClassificationTask:
                 "pred": _digits(aer["pred"]), "pred_exact": _digits(aer["pred_exact"])}
 
 
+CLASS_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
 def _digits(classes: list[int]) -> str:
-    """Predicted classes as a compact string (one character per input, classes < 36)."""
-    return "".join("0123456789abcdefghijklmnopqrstuvwxyz"[c] for c in classes)
+    """Predicted classes as a compact string (one character per input, classes < 36).
+
+    >>> _digits([0, 3, 11]), decode_predictions("03b")
+    ('03b', [0, 3, 11])
+    """
+    return "".join(CLASS_DIGITS[c] for c in classes)
+
+
+def decode_predictions(text: str) -> list[int]:
+    """The classes of a string written by :func:`_digits` (``results.json``'s ``pred``)."""
+    return [CLASS_DIGITS.index(c) for c in text]
 
 
 class EnergyTask:
