@@ -103,18 +103,19 @@ class TokenStream:
 # --- expressions: ('num', v) | ('var', name, line) | ('neg', a) | ('bin', op, a, b)
 #     | ('call', fn, a, line)
 def parse_expr(ts: TokenStream):
-    node = _term(ts)
-    while ts.at("+") or ts.at("-"):
-        op = ts.next().text
-        node = ("bin", op, node, _term(ts))
-    return node
+    return _left_assoc(ts, ("+", "-"), _term)
 
 
 def _term(ts: TokenStream):
-    node = _unary(ts)
-    while ts.at("*") or ts.at("/"):
+    return _left_assoc(ts, ("*", "/"), _unary)
+
+
+def _left_assoc(ts: TokenStream, ops: tuple[str, ...], operand):
+    """``operand (op operand)*`` for the binary operators ``ops``, grouped to the left."""
+    node = operand(ts)
+    while any(ts.at(op) for op in ops):
         op = ts.next().text
-        node = ("bin", op, node, _unary(ts))
+        node = ("bin", op, node, operand(ts))
     return node
 
 

@@ -118,22 +118,22 @@ def _kraus2(entries: list[list[tuple[int, int, torch.Tensor]]], shape, dtype, de
     return out
 
 
-def amplitude_damping_kraus(p: torch.Tensor, dtype) -> torch.Tensor:
+def _damping_kraus(p: torch.Tensor, dtype, what: str, decay: tuple[int, int]) -> torch.Tensor:
+    """Kraus ``[diag(1, sqrt(1-g)), sqrt(g) |decay>]`` of a damping channel of strength
+    ``g = p[..., 0]`` in [0, 1] (``what`` names it in the range error)."""
     g = p[..., 0].to(_real(dtype))
-    _check((g >= -_TOL) & (g <= 1 + _TOL), "amplitude_damping: g must lie in [0, 1]")
+    _check((g >= -_TOL) & (g <= 1 + _TOL), f"{what} must lie in [0, 1]")
     g = g.clamp(0, 1)
-    one = torch.ones_like(g)
-    return _kraus2([[(0, 0, one), (1, 1, torch.sqrt(1 - g))], [(0, 1, torch.sqrt(g))]],
-                   g.shape, dtype, p.device)
+    return _kraus2([[(0, 0, torch.ones_like(g)), (1, 1, torch.sqrt(1 - g))],
+                    [(*decay, torch.sqrt(g))]], g.shape, dtype, p.device)
+
+
+def amplitude_damping_kraus(p: torch.Tensor, dtype) -> torch.Tensor:
+    return _damping_kraus(p, dtype, "amplitude_damping: g", (0, 1))
 
 
 def phase_damping_kraus(p: torch.Tensor, dtype) -> torch.Tensor:
-    lam = p[..., 0].to(_real(dtype))
-    _check((lam >= -_TOL) & (lam <= 1 + _TOL), "phase_damping: lambda must lie in [0, 1]")
-    lam = lam.clamp(0, 1)
-    one = torch.ones_like(lam)
-    return _kraus2([[(0, 0, one), (1, 1, torch.sqrt(1 - lam))], [(1, 1, torch.sqrt(lam))]],
-                   lam.shape, dtype, p.device)
+    return _damping_kraus(p, dtype, "phase_damping: lambda", (1, 1))
 
 
 def relaxation_terms(t1, t2, time):

@@ -25,15 +25,10 @@ from qnas.sim.superop import FUSE_QUBITS, density_matrix
 __all__ = ["simulate_density", "FUSE_QUBITS"]
 
 
-def simulate_density(
-    circuit: Circuit,
-    params=None,
-    inputs=None,
-    dtype: torch.dtype = torch.complex64,
-    device=None,
-    initial_state: torch.Tensor | None = None,
-    fuse: int | bool | None = None,
-) -> torch.Tensor:
+def simulate_density(circuit: Circuit, params=None, inputs=None,
+                     dtype: torch.dtype = torch.complex64, device=None,
+                     initial_state: torch.Tensor | None = None,
+                     fuse: int | bool | None = None) -> torch.Tensor:
     """Density matrices ``[B, 2**n, 2**n]`` of ``circuit`` (noise channel ops included).
 
     ``initial_state`` may be a statevector ``[N]``/``[B, N]`` or a density matrix

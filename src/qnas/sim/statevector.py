@@ -52,16 +52,10 @@ FUSE_BLOCK_QUBITS = int(_FUSE_ENV or 5)
 FUSE_BATCH_BLOCK_QUBITS = int(_FUSE_ENV or 4)
 
 
-def simulate_statevector(
-    circuit: Circuit,
-    params=None,
-    inputs=None,
-    dtype: torch.dtype = torch.complex64,
-    device=None,
-    initial_state: torch.Tensor | None = None,
-    fuse: bool | None = None,
-    raw: bool = False,
-) -> torch.Tensor:
+def simulate_statevector(circuit: Circuit, params=None, inputs=None,
+                         dtype: torch.dtype = torch.complex64, device=None,
+                         initial_state: torch.Tensor | None = None, fuse: bool | None = None,
+                         raw: bool = False) -> torch.Tensor:
     """Noise-free statevector ``[B, 2**n]`` of ``circuit`` (Qiskit bit order).
 
     ``raw=True`` returns a :class:`RawState` (the state as simulated, for readouts that need

@@ -145,6 +145,28 @@ def _embedding(block_wires: tuple, op_wires: tuple):
     return idx, mask
 
 
+def _factors(indices, slot, matrix, consts: list, params: list, param_entry) -> list:
+    """The product of the ops ``indices`` (first applied first) as factors: each maximal run
+    of constant ops folded into one matrix (``("c", k)``, ``consts[k]``), each op with a
+    parameter slot kept apart (``("p", k)``, ``params[k] = param_entry(i)``)."""
+    factors, run = [], None
+    for i in indices:
+        if i in slot:
+            if run is not None:
+                factors.append(("c", len(consts)))
+                consts.append(run)
+                run = None
+            factors.append(("p", len(params)))
+            params.append(param_entry(i))
+        else:
+            m = matrix(i)
+            run = m if run is None else m @ run
+    if run is not None:
+        factors.append(("c", len(consts)))
+        consts.append(run)
+    return factors
+
+
 def _embed(ptm: torch.Tensor, block_wires, op_wires) -> torch.Tensor:
     """An op's PTM ``[..., d, d]`` embedded into its block ``[..., D, D]``."""
     if tuple(block_wires) == tuple(op_wires):
@@ -294,21 +316,8 @@ def _build_plan(circuit: Circuit, p_batched: bool, width: int, prefix: bool, dty
     if any(pre_seq):
         consts, per_wire = [], []
         for w in range(n):
-            factors, run = [], None
-            for i in pre_seq[w]:
-                if i in slot:
-                    if run is not None:
-                        factors.append(("c", len(consts)))
-                        consts.append(run)
-                        run = None
-                    factors.append(("p", len(prefix_params)))
-                    prefix_params.append(slot[i])
-                else:
-                    run = const(i) if run is None else const(i) @ run
-            if run is not None:
-                factors.append(("c", len(consts)))
-                consts.append(run)
-            per_wire.append(factors)
+            per_wire.append(_factors(pre_seq[w], slot, const, consts, prefix_params,
+                                     lambda i: slot[i]))
         n_c, n_par = len(consts), len(prefix_params)
         steps = max(len(f) for f in per_wire)
         idx = torch.full((steps, n), n_c + n_par, dtype=torch.long)  # default: identity
@@ -338,22 +347,8 @@ def _build_plan(circuit: Circuit, p_batched: bool, width: int, prefix: bool, dty
         dim = 4 ** len(bw)
         cl = consts_by_dim.setdefault(dim, [])
         pl = params_by_dim.setdefault(dim, [])
-        factors, run = [], None
-        for i in bops:
-            ow = tuple(ops[i].wires)
-            if i in slot:
-                if run is not None:
-                    factors.append(("c", len(cl)))
-                    cl.append(run)
-                    run = None
-                factors.append(("p", len(pl)))
-                pl.append((*slot[i], bw, ow))
-            else:
-                e = _embed(const(i), bw, ow)
-                run = e if run is None else e @ run
-        if run is not None:
-            factors.append(("c", len(cl)))
-            cl.append(run)
+        factors = _factors(bops, slot, lambda i, bw=bw: _embed(const(i), bw, tuple(ops[i].wires)),
+                           cl, pl, lambda i, bw=bw: (*slot[i], bw, tuple(ops[i].wires)))
         block_factors.append((dim, factors))
     bucket_rows: dict[tuple[int, int], list[int]] = {}
     for b, (dim, factors) in enumerate(block_factors):

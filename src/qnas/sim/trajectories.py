@@ -28,16 +28,10 @@ from qnas.sim.fusion import plan_blocks, product_prefix
 from qnas.sim.kernels import LazyState, permute_gate_matrix, zero_state
 
 
-def simulate_trajectories(
-    circuit: Circuit,
-    params=None,
-    inputs=None,
-    dtype: torch.dtype = torch.complex64,
-    device=None,
-    trajectories: int = 100,
-    seed: int | None = None,
-    generator: torch.Generator | None = None,
-) -> torch.Tensor:
+def simulate_trajectories(circuit: Circuit, params=None, inputs=None,
+                          dtype: torch.dtype = torch.complex64, device=None,
+                          trajectories: int = 100, seed: int | None = None,
+                          generator: torch.Generator | None = None) -> torch.Tensor:
     """Sampled statevectors ``[B, trajectories, 2**n]`` of a circuit with channel ops.
 
     Draws come from ``generator`` if given (on the simulation device), else from a fresh

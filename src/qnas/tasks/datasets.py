@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from qnas.suggest import did_you_mean
+from qnas.suggest import lookup
 from qnas.tasks.preprocess import (
     check_finite,
     preprocess_images,
@@ -105,11 +105,7 @@ class TaskData:
 
 def get_task(name: str) -> TaskSpec:
     """The :class:`TaskSpec` of ``name``; unknown names raise with close suggestions."""
-    key = str(name).lower()
-    if key in TASKS:
-        return TASKS[key]
-    hint = did_you_mean(key, TASKS)
-    raise ValueError(f"unknown task {name!r}{hint} Known tasks: {', '.join(TASKS)}")
+    return lookup(TASKS, name, "task")
 
 
 def _raw_arrays(spec: TaskSpec, data_dir, n_features: int, download: bool):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qnas.suggest import did_you_mean
+from qnas.suggest import lookup
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,5 @@ def is_vqe_task(name: str) -> bool:
 
 
 def get_vqe_task(name: str) -> VQETaskSpec:
-    key = str(name).lower()
-    if key in VQE_TASKS:
-        return VQE_TASKS[key]
-    hint = did_you_mean(key, VQE_TASKS)
-    raise ValueError(f"unknown VQE task {name!r}{hint} Known: {', '.join(VQE_TASKS)}")
+    """The :class:`VQETaskSpec` of ``name``; unknown names raise with close suggestions."""
+    return lookup(VQE_TASKS, name, "VQE task")
