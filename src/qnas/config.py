@@ -200,6 +200,8 @@ class SearchConfig(_Section):
     repcap_params: int = _opt(32, lo=1)  # random parameter vectors of RepCap
     repcap_per_class: int = _opt(16, lo=2)  # labelled RepCap inputs per class
     candidate_params: int | None = _opt(None, lo=1)  # elivagar: trainable angles (8 per qubit)
+    # elivagar: trainable rotations of candidates, the device's own (rz on IBM) or rx/ry/rz
+    candidate_rotations: str = _opt("native", choices=("native", "rxyz"))
 
 
 @dataclass(frozen=True)

@@ -73,3 +73,19 @@ def test_bad_input_is_named():
         connected_qubits(t, 6, np.random.default_rng(0))
     with pytest.raises(ValueError, match="temperature must be > 0"):
         sample_mapping(t, 2, np.random.default_rng(0), temperature=0)
+
+
+def test_rxyz_rotations_are_trainable_and_need_no_routing():
+    t = Target.from_backend("lagos")
+    assert native_gates(t)[0] == ("rz",)
+    rng = np.random.default_rng(3)
+    seen = set()
+    for _ in range(6):
+        c = device_candidate(t, 4, 12, rng, rotations="rxyz")
+        seen |= {op.gate for op in c.circuit.ops if op.params}
+        assert len(c.circuit.parameters) == 12
+        two = [op for op in c.circuit.ops if len(op.wires) == 2]
+        assert all(tuple(c.layout[w] for w in op.wires) in t.gates["cx"] for op in two)
+    assert seen == {"rx", "ry", "rz"}
+    with pytest.raises(ValueError, match="unknown candidate rotations 'xyz'"):
+        native_gates(t, "xyz")

@@ -33,6 +33,7 @@ import numpy as np
 from qnas.ir import Circuit, Op, param
 
 ROTATIONS = ("rz", "rx", "ry")  # trainable where the device has them natively
+ROTATION_SETS = ("native", "rxyz")  # the device's own rotations, or rx/ry/rz everywhere
 FIXED_1Q = ("sx", "x")
 TWO_QUBIT = ("cx", "ecr", "cz")
 
@@ -60,15 +61,25 @@ class Candidate:
         return cls(Circuit.from_text(d["circuit"]), tuple(int(q) for q in d["layout"]))
 
 
-def native_gates(target) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
+def native_gates(target, rotations: str = "native"
+                 ) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
     """``(trainable rotations, fixed 1-qubit gates, 2-qubit gate)`` of ``target``'s basis.
+
+    ``rotations="rxyz"`` makes rx, ry and rz trainable whatever the basis (Qiskit compiles
+    rx/ry into the device's rz and sx: more gates, no routing): on IBM devices the native
+    choice leaves only rz trainable, between fixed sx/x gates.
 
     >>> from qnas.devices import Target
     >>> native_gates(Target.from_backend("santiago"))
     (('rz',), ('sx', 'x'), 'cx')
+    >>> native_gates(Target.from_backend("santiago"), "rxyz")[0]
+    ('rz', 'rx', 'ry')
     """
+    if rotations not in ROTATION_SETS:
+        raise ValueError(f"unknown candidate rotations {rotations!r}; expected one of "
+                         f"{', '.join(ROTATION_SETS)}")
     basis = set(target.basis_gates)
-    rot = tuple(g for g in ROTATIONS if g in basis)
+    rot = ROTATIONS if rotations == "rxyz" else tuple(g for g in ROTATIONS if g in basis)
     if not rot:
         raise ValueError(f"device {target.name!r} has no native trainable rotation "
                          f"({'/'.join(ROTATIONS)}) in its basis {target.basis_gates}")
@@ -169,19 +180,21 @@ def _least_used(counts: np.ndarray, rng, temperature: float) -> int:
 
 
 def place_gates(target, layout, n_params: int, rng: np.random.Generator, p_2q: float = 0.25,
-                temperature: float = 1.0, prefix: str = "w") -> Circuit:
+                temperature: float = 1.0, prefix: str = "w", rotations: str = "native"
+                ) -> Circuit:
     """Native gates on the logical wires of ``layout`` until ``n_params`` trainable
     rotations are placed: a 2-qubit gate with probability ``p_2q`` (on a coupling edge of the
     layout, in a direction the device supports), else a 1-qubit gate (a trainable rotation
     half the time, else a fixed native gate). Qubits and edges with fewer gates so far are
-    favoured (:func:`softmax` of minus the counts, ``temperature``).
+    favoured (:func:`softmax` of minus the counts, ``temperature``). ``rotations``: which
+    rotations are trainable (:func:`native_gates`).
 
     >>> from qnas.devices import Target
     >>> c = place_gates(Target.from_backend("santiago"), (1, 2), 2, np.random.default_rng(0))
     >>> c.parameters
     ('w0', 'w1')
     """
-    rot, fixed, two = native_gates(target)
+    rot, fixed, two = native_gates(target, rotations)
     lay = tuple(int(q) for q in layout)
     logical = {q: j for j, q in enumerate(lay)}
     edges = [(logical[a], logical[b]) for a, b in _edges(target, lay, two)]
@@ -211,13 +224,14 @@ def place_gates(target, layout, n_params: int, rng: np.random.Generator, p_2q: f
 def device_candidate(target, n_qubits: int, n_params: int, rng: np.random.Generator, *,
                      encoder: Circuit | None = None, p_2q: float = 0.25,
                      temperature: float = 1.0, mapping_draws: int = 32,
-                     mapping_temperature: float = 0.1) -> Candidate:
+                     mapping_temperature: float = 0.1, rotations: str = "native") -> Candidate:
     """One candidate: :func:`sample_mapping` then :func:`place_gates`, after ``encoder`` (a
     circuit of input rotations on the logical wires; module docstring) when given."""
     if encoder is not None and encoder.n_qubits > n_qubits:
         raise ValueError(f"encoder uses {encoder.n_qubits} wires; candidates have {n_qubits}")
     layout = sample_mapping(target, n_qubits, rng, mapping_draws, mapping_temperature)
-    ansatz = place_gates(target, layout, n_params, rng, p_2q, temperature)
+    ansatz = place_gates(target, layout, n_params, rng, p_2q, temperature,
+                         rotations=rotations)
     if encoder is None:
         return Candidate(ansatz, layout)
     circuit = Circuit(n_qubits, tuple(encoder.ops) + ansatz.ops, parameters=ansatz.parameters,

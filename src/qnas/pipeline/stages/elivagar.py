@@ -106,7 +106,8 @@ def elivagar_candidates(ctx, count: int | None = None) -> list:
     encoder = ctx.task.encoder.to_circuit(n)
     n_params = s.candidate_params or default_params(n)
     rng = np.random.default_rng(ctx.cfg.seed + 13)
-    return [device_candidate(ctx.target, n, n_params, rng, encoder=encoder)
+    return [device_candidate(ctx.target, n, n_params, rng, encoder=encoder,
+                             rotations=s.candidate_rotations)
             for _ in range(s.candidates if count is None else int(count))]
 
 
