@@ -10,7 +10,16 @@ constant angles, no gradients. Frameworks:
   pre-transpiled circuit with ``save_statevector``; only ``run().result()`` is timed;
 * qulacs (``bench/.venv-peers``, complex128): ``QuantumCircuit.update_quantum_state``.
 * lightning (``bench/.venv-peers``, PennyLane ``lightning.qubit``, ``c_dtype=complex64``): a
-  QNode returning ``qml.state()``, ``diff_method=None``.
+  QNode returning ``qml.state()``, ``diff_method=None``;
+* torchquantum (not in the default list; ``bench/.venv-peers``): TorchQuantum 0.1.8
+  ``QuantumDevice`` + ``tq.functional`` ``ry``/``cnot`` (complex64);
+* custatevec (not in the default list; CUDA only, this interpreter in a subprocess):
+  cuStateVec ``custatevecApplyMatrix`` per gate, through ctypes (``ls_frameworks``).
+
+``--device cuda`` puts qnas's and TorchQuantum's state on the GPU (``torch.cuda.synchronize``
+before the clock is read; one warm-up run at every size, for every framework); qiskit-aer,
+qulacs and lightning are CPU builds and are skipped there with a note. The bandwidth and bound
+are then the GPU's (device-to-device copy of 1 GiB buffers).
 
 Also measures the copy bandwidth of this machine (torch ``dst.copy_(src)`` on 256 MiB
 float32 buffers; bandwidth = bytes read + written per second) and reports the memory bound
@@ -22,6 +31,8 @@ Usage::
 
     .venv/bin/python bench/bench_large_state.py                 # 16..24 qubits, ~2-3 min
     .venv/bin/python bench/bench_large_state.py --max-qubits 20 # quick
+    python3 bench/bench_large_state.py --device cuda --sizes 24,26,28,30 \
+        --frameworks qnas,torchquantum,custatevec --peers-python same   # GPU (bench/gpu.sh)
 
 Writes ``bench/results/large_state.json``.
 """
@@ -37,39 +48,46 @@ import time
 from pathlib import Path
 
 import torch
-from ls_worker import add_common_args, parse_qubits, run_framework
-from report import format_table, machine_info, write_json
+from ls_worker import add_common_args, parse_qubits, run_framework, skip_note
+from report import device_info, format_table, machine_info, write_json
 from spec import LARGE_SIZES
-from timing import time_fn
+from timing import device_sync, free_device_memory, time_fn
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_PEERS_PY = BENCH_DIR / ".venv-peers" / "bin" / "python"
-FRAMEWORKS = ("qnas", "qiskit-aer", "qulacs", "lightning")
+FRAMEWORKS = ("qnas", "qiskit-aer", "qulacs", "lightning", "torchquantum", "custatevec")
+DEFAULT_FRAMEWORKS = ("qnas", "qiskit-aer", "qulacs", "lightning")
 IN_PROCESS = ("qnas", "qiskit-aer")
+OWN_INTERPRETER = ("custatevec",)  # a subprocess of this interpreter (a crash stays there)
 
 
-def copy_bandwidth_gbs(mib: int = 256, repeats: int = 7) -> float:
+def copy_bandwidth_gbs(mib: int = 256, repeats: int = 7, device: str = "cpu") -> float:
     """Copy bandwidth in GB/s (read + write bytes) of ``dst.copy_(src)`` on float32 buffers."""
-    src = torch.ones(mib * 2**20 // 4)
+    src = torch.ones(mib * 2**20 // 4, device=device)
     dst = torch.empty_like(src)
-    stats = time_fn(lambda: dst.copy_(src), warmup=2, repeats=repeats)
+    stats = time_fn(lambda: dst.copy_(src), warmup=2, repeats=repeats, sync=device_sync(device))
     return 2 * src.numel() * 4 / (stats["median_ms"] / 1e3) / 1e9
 
 
 def run_subprocess(fw: str, sizes: list[int], args) -> tuple[dict, dict]:
-    """Run ``fw`` through ``ls_worker.py`` in the peers venv (or in-process without one)."""
+    """Run ``fw`` through ``ls_worker.py`` in the peers venv (or in-process without one);
+    cuStateVec, and every peer with ``--peers-python same``, in this interpreter."""
     worker_args = [
         "--frameworks", fw, "--sizes", ",".join(map(str, sizes)),
         "--threads", str(args.threads), "--layers", str(args.layers),
         "--repeats", str(args.repeats), "--budget-s", str(args.budget_s),
-        "--check-qubits", ",".join(map(str, args.check_qubits)),
+        "--check-qubits", ",".join(map(str, args.check_qubits)), "--device", args.device,
     ]
-    py = Path(args.peers_python)
+    same = fw in OWN_INTERPRETER or args.peers_python == "same"
+    py = Path(sys.executable) if same else Path(args.peers_python)
     if not py.exists():
         print(f"[bench] {py} not found (run bench/setup_peers.sh); trying {fw} in-process",
               file=sys.stderr)
         return {fw: run_framework(fw, sizes, args)}, {}
-    env = dict(os.environ, PYTHONPATH=str(BENCH_DIR), OMP_NUM_THREADS=str(args.threads))
+    path = str(BENCH_DIR)
+    if same and os.environ.get("PYTHONPATH"):
+        path += os.pathsep + os.environ["PYTHONPATH"]  # e.g. src and wheels in /tmp/site
+    env = dict(os.environ, PYTHONPATH=path, OMP_NUM_THREADS=str(args.threads))
     proc = subprocess.run([str(py), str(BENCH_DIR / "ls_worker.py"), *worker_args],
                           capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
@@ -85,7 +103,7 @@ def max_abs_diff(a, b) -> float | None:
 
 
 def summarize(results: dict, sizes: list[int], bw_gbs: float):
-    fws = [f for f in FRAMEWORKS if f in results]
+    fws = [f for f in FRAMEWORKS if f in results and "skipped" not in results[f]]
     header = ["qubits", "gates"] + [f"{f} gates/s" for f in fws] + ["bound gates/s"]
     others = [f for f in fws if f != "qnas"]
     header += [f"qnas / {f}" for f in others] + ["qnas % bound"]
@@ -110,8 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=parse_qubits, default=list(LARGE_SIZES),
                     help="comma list of qubit counts (default 16,18,20,22,24)")
     ap.add_argument("--max-qubits", type=int, default=None, help="drop sizes above this")
-    ap.add_argument("--frameworks", default=",".join(FRAMEWORKS))
-    ap.add_argument("--peers-python", default=str(DEFAULT_PEERS_PY))
+    ap.add_argument("--frameworks", default=",".join(DEFAULT_FRAMEWORKS),
+                    help=f"comma list from {','.join(FRAMEWORKS)} (default %(default)s)")
+    ap.add_argument("--peers-python", default=str(DEFAULT_PEERS_PY),
+                    help="interpreter of the qulacs/lightning/TorchQuantum worker, or 'same' "
+                         "for this one (default %(default)s)")
     ap.add_argument("--out", default=None,
                     help="JSON path (default bench/results/large_state.json)")
     add_common_args(ap)
@@ -125,13 +146,18 @@ def main(argv: list[str] | None = None) -> int:
         raise ValueError(f"unknown frameworks {sorted(unknown)}; use {','.join(FRAMEWORKS)}")
     torch.set_num_threads(args.threads)
 
+    dev_info = device_info(args.device)  # fails early if CUDA is asked for and missing
     info = machine_info()
     t0 = time.perf_counter()
-    bw = copy_bandwidth_gbs()
+    gpu = args.device != "cpu"
+    bw = copy_bandwidth_gbs(mib=1024 if gpu else 256, device=args.device)
+    free_device_memory(args.device)
     results: dict = {}
     versions: dict = {"torch": torch.__version__}
     for fw in fws:
-        if fw in IN_PROCESS:
+        if skip_note(fw, args.device):
+            results[fw] = {"skipped": skip_note(fw, args.device)}
+        elif fw in IN_PROCESS:
             try:
                 from ls_frameworks import versions as fw_version
 
@@ -139,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                 results[fw] = run_framework(fw, sizes, args)
             except Exception as exc:  # e.g. qiskit-aer missing from this venv
                 results[fw] = {"error": repr(exc)}
+            free_device_memory(args.device)
         else:
             res, ver = run_subprocess(fw, sizes, args)
             results.update(res)
@@ -147,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(header, rows))
     print(f"copy bandwidth {bw:.2f} GB/s (read+write); bound = bandwidth / (2 * 8 B * 2**n)")
     for fw, r in results.items():
+        if "skipped" in r:
+            print(f"[bench] {fw} skipped: {r['skipped']}", file=sys.stderr)
+            continue
         for key, cell in r.items():
             if key == "error" or (isinstance(cell, dict) and "error" in cell):
                 print(f"[bench] {fw} {key} failed: {cell if key == 'error' else cell['error']}",
@@ -154,10 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     info["loadavg_1m_end"] = round(os.getloadavg()[0], 2)
     info["total_s"] = round(time.perf_counter() - t0, 1)
     payload = {
-        "benchmark": "large_state", "machine": info, "versions": versions, "args": vars(args),
+        "benchmark": "large_state", "machine": info, "versions": versions, **dev_info,
+        "args": vars(args),
         "copy_bandwidth_gbs": bw, "table": {"header": header, "rows": rows}, "results": results,
     }
     path = write_json("large_state", payload, args.out)
+    print("device: " + ", ".join(f"{k}={v}" for k, v in dev_info.items()))
     print(f"versions: {versions}\nload avg 1m: {info.get('loadavg_1m')} -> "
           f"{info['loadavg_1m_end']}; total {info['total_s']} s; wrote {path}")
     return 0

@@ -10,6 +10,11 @@ wire (the reference for the ratios) and ``qnas.train.QuantumClassifier`` (``nois
 Correctness: every framework evaluates the same seeded weights/inputs before training;
 ``max|dZ|`` is the largest difference of its ``[B, n]`` <Z> outputs from qnas's.
 
+``--device cuda`` runs qnas and TorchQuantum on the GPU (data made on the CPU, then moved;
+``torch.cuda.synchronize`` before the clock is read); PennyLane is skipped there with a note.
+``--peers-python same`` runs the peers with this interpreter (the GPU machine has only one,
+TorchQuantum from wheels: ``bench/gpu.sh``).
+
 On a shared machine, ``--rounds R`` repeats the whole sequence (qnas, then each peer) R
 times: a framework's time is the median of its per-round medians and a ratio the median of
 the per-round ratios, so slow phases of other jobs hit every framework alike.
@@ -21,7 +26,7 @@ Usage::
     .venv/bin/python bench/bench_train_step.py --sizes 4x256,10x256 \
         --frameworks qnas,torchquantum,pennylane --rounds 3
 
-Writes ``bench/results/train_step.json``.
+Writes ``bench/results/train_step.json`` (``--out`` elsewhere).
 """
 
 from __future__ import annotations
@@ -33,12 +38,14 @@ import statistics
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import torch
-from peer_worker import parse_sizes
-from report import format_table, machine_info, write_json
+from peer_worker import CPU_ONLY, parse_sizes
+from report import device_info, format_table, machine_info, write_json
 from spec import TRAIN_SIZES, make_data
+from timing import free_device_memory
 from train_common import run_train_step
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -60,10 +67,26 @@ def run_qnas(sizes, args) -> tuple[dict, dict]:
         for n, b in sizes:
             data = make_data(n, b)
             model = fw_qnas.build_model(n, data, readout=QNAS_VARIANTS[name])
-            results[name][f"{n}x{b}"] = run_train_step(
-                model, data, args.warmup, args.repeats, args.budget_s
-            )
+            if args.device == "cpu":  # as before: an exception stops the benchmark
+                results[name][f"{n}x{b}"] = run_train_step(
+                    model, data, args.warmup, args.repeats, args.budget_s
+                )
+                continue
+            try:  # on a GPU, record the failure (e.g. out of memory) and go on
+                results[name][f"{n}x{b}"] = run_train_step(
+                    model, data, args.warmup, args.repeats, args.budget_s, device=args.device
+                )
+            except Exception:
+                results[name][f"{n}x{b}"] = {"error": traceback.format_exc(limit=3)}
+            finally:
+                model = None
+                free_device_memory(args.device)
     return results, {"qnas": fw_qnas.version(), "torch": torch.__version__}
+
+
+def peers_interpreter(text: str) -> Path:
+    """``--peers-python``: a path, or ``same`` for this interpreter."""
+    return Path(sys.executable) if text == "same" else Path(text)
 
 
 def run_peer(fw: str, sizes, args) -> tuple[dict, dict]:
@@ -77,7 +100,9 @@ def run_peer(fw: str, sizes, args) -> tuple[dict, dict]:
     ]
     if args.budget_s is not None:
         worker_args += ["--budget-s", str(args.budget_s)]
-    py = Path(args.peers_python)
+    if args.device != "cpu":
+        worker_args += ["--device", args.device]
+    py = peers_interpreter(args.peers_python)
     if not py.exists():
         print(f"[bench] {py} not found (run bench/setup_peers.sh); trying {fw} in-process",
               file=sys.stderr)
@@ -92,7 +117,10 @@ def run_peer(fw: str, sizes, args) -> tuple[dict, dict]:
         out = json.loads(buf.getvalue())
     else:
         threads = str(args.threads)
-        env = dict(os.environ, PYTHONPATH=str(BENCH_DIR), OMP_NUM_THREADS=threads,
+        path = str(BENCH_DIR)
+        if args.peers_python == "same" and os.environ.get("PYTHONPATH"):
+            path += os.pathsep + os.environ["PYTHONPATH"]  # e.g. wheels in /tmp/site
+        env = dict(os.environ, PYTHONPATH=path, OMP_NUM_THREADS=threads,
                    MKL_NUM_THREADS=threads)
         proc = subprocess.run(
             [str(py), str(BENCH_DIR / "peer_worker.py"), *worker_args],
@@ -121,7 +149,7 @@ def _ratio(results: dict, fw: str, ref: str, key: str) -> float | None:
 
 def summarize(results: dict, sizes) -> tuple[list[str], list[list]]:
     qn = [f for f in QNAS_VARIANTS if f in results]
-    peers = [f for f in PEERS if f in results]
+    peers = [f for f in PEERS if f in results and "skipped" not in results[f]]
     header = ["qubits x batch"] + [f"{f} ms" for f in qn + peers]
     header += [f"x vs {p}" + (" (expval / classifier)" if "qnas-classifier" in qn else "")
                for p in peers]
@@ -198,7 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads for every framework (default 1: on a shared 2-core box "
                          "2 threads can make small-op workloads 100x slower; try 2 when idle)")
-    ap.add_argument("--peers-python", default=str(DEFAULT_PEERS_PY))
+    ap.add_argument("--peers-python", default=str(DEFAULT_PEERS_PY),
+                    help="interpreter of the peers' worker, or 'same' for this one "
+                         "(default %(default)s)")
+    ap.add_argument("--device", default="cpu",
+                    help="torch device for qnas and TorchQuantum: cpu (default) or cuda[:i]")
     ap.add_argument("--out", default=None, help="JSON path (default bench/results/train_step.json)")
     args = ap.parse_args(argv)
     if args.full:
@@ -215,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads < 1:
         raise ValueError(f"--threads must be >= 1, got {args.threads}")
     torch.set_num_threads(args.threads)
+    dev_info = device_info(args.device)  # fails early if CUDA is asked for and missing
     info = machine_info()
     if args.rounds < 1:
         raise ValueError(f"--rounds must be >= 1, got {args.rounds}")
@@ -224,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
         loads.append(round(os.getloadavg()[0], 2))
         res_r, versions = run_qnas(sizes, args)
         for fw in PEERS:
+            if fw in fws and args.device != "cpu" and fw in CPU_ONLY:
+                res_r[fw] = {"skipped": CPU_ONLY[fw]}
+                continue
             if fw in fws:
                 limit = args.pennylane_max_qubits if fw == "pennylane" else 10**6
                 fw_sizes = [(n, b) for n, b in sizes if n <= limit]
@@ -238,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     header, rows = summarize(results, sizes)
     print(format_table(header, rows))
     for fw, r in results.items():
+        if isinstance(r, dict) and "skipped" in r:
+            print(f"[bench] {fw} skipped: {r['skipped']}", file=sys.stderr)
         if isinstance(r, dict) and "error" in r:
             print(f"[bench] {fw} failed: {r['error']}", file=sys.stderr)
         for key, cell in r.items() if isinstance(r, dict) else ():
@@ -251,11 +289,12 @@ def main(argv: list[str] | None = None) -> int:
     info["loadavg_1m_rounds"] = loads
     info["total_s"] = round(time.perf_counter() - t0, 1)
     payload = {
-        "benchmark": "train_step", "machine": info, "versions": versions,
+        "benchmark": "train_step", "machine": info, "versions": versions, **dev_info,
         "args": vars(args), "table": {"header": header, "rows": rows}, "results": results,
     }
     path = write_json("train_step", payload, args.out)
-    print(f"threads per framework: {args.threads}")
+    print(f"threads per framework: {args.threads}; device: "
+          + ", ".join(f"{k}={v}" for k, v in dev_info.items()))
     print(f"versions: {versions}\nload avg 1m: {info.get('loadavg_1m')} -> "
           f"{info['loadavg_1m_end']}; total {info['total_s']} s; wrote {path}")
     return 0

@@ -1,7 +1,8 @@
 """Time the large-state circuit for some frameworks; print one JSON object on stdout.
 
 ``bench_large_state.py`` runs qnas and qiskit-aer in the main venv and starts this worker
-in ``bench/.venv-peers`` for qulacs (set ``OMP_NUM_THREADS`` before starting it).
+in ``bench/.venv-peers`` for qulacs, lightning and TorchQuantum (set ``OMP_NUM_THREADS``
+before starting it), and in its own interpreter for cuStateVec (``--device cuda``).
 
 Example::
 
@@ -16,11 +17,12 @@ import json
 import sys
 import traceback
 
-from ls_frameworks import PREPARE, versions
+from ls_frameworks import CPU_ONLY, CUDA_ONLY, PREPARE, versions
 from spec import LARGE_LAYERS, large_state_ops
-from timing import time_fn
+from timing import device_sync, free_device_memory, time_fn
 
-# a single run above this size takes seconds: skip the warm-up run there
+# a single CPU run above this size takes seconds: skip the warm-up run there (on a GPU the
+# first run pays for CUDA/cuBLAS start-up and kernel loading, so there is always one)
 WARMUP_MAX_QUBITS = 20
 
 
@@ -35,15 +37,28 @@ def parse_qubits(text: str) -> list[int]:
     return sizes
 
 
+def skip_note(fw: str, device: str) -> str | None:
+    """Why ``fw`` is not run on ``device`` (``None``: it is run)."""
+    if device != "cpu":
+        return CPU_ONLY.get(fw)
+    return CUDA_ONLY.get(fw)
+
+
 def run_framework(fw: str, sizes: list[int], args) -> dict:
     """``{str(n): {median_ms, ..., gates, gates_per_s[, z]}}`` for one framework."""
+    device = getattr(args, "device", "cpu")
+    note = skip_note(fw, device)
+    if note:
+        return {"skipped": note}
     out: dict = {}
     for n in sizes:
+        run = final_z = None
         try:
             ops = large_state_ops(n, args.layers)
-            run, final_z = PREPARE[fw](n, ops, args.threads)
-            warmup = 1 if n <= WARMUP_MAX_QUBITS else 0
-            stats = time_fn(run, warmup=warmup, repeats=args.repeats, budget_s=args.budget_s)
+            run, final_z = PREPARE[fw](n, ops, args.threads, device)
+            warmup = 1 if n <= WARMUP_MAX_QUBITS or device != "cpu" else 0
+            stats = time_fn(run, warmup=warmup, repeats=args.repeats, budget_s=args.budget_s,
+                            sync=device_sync(device))
             stats["gates"] = len(ops)
             stats["gates_per_s"] = len(ops) / (stats["median_ms"] / 1e3)
             if n in args.check_qubits:
@@ -51,6 +66,9 @@ def run_framework(fw: str, sizes: list[int], args) -> dict:
             out[str(n)] = stats
         except Exception:
             out[str(n)] = {"error": traceback.format_exc(limit=3)}
+        finally:
+            run = final_z = None
+            free_device_memory(device)
     return out
 
 
@@ -62,6 +80,9 @@ def add_common_args(ap: argparse.ArgumentParser) -> None:
                     help="stop timing a cell after this many seconds (>= 1 timed run)")
     ap.add_argument("--check-qubits", type=parse_qubits, default=[16],
                     help="sizes at which <Z> per wire is compared across frameworks")
+    ap.add_argument("--device", default="cpu",
+                    help="torch device: cpu (default) or cuda[:i] (qnas, TorchQuantum, "
+                         "cuStateVec; the CPU-only frameworks are skipped there)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     for fw in args.frameworks.split(","):
         if fw not in PREPARE:
             raise ValueError(f"unknown framework {fw!r}; choose from {sorted(PREPARE)}")
+        if skip_note(fw, args.device):
+            out["results"][fw] = {"skipped": skip_note(fw, args.device)}
+            continue
         try:
             out["versions"][fw] = versions(fw)
         except Exception:

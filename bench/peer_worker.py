@@ -1,7 +1,10 @@
 """Run the peers' training steps and print one JSON object on stdout.
 
 Meant to run inside ``bench/.venv-peers`` (``bench_train_step.py`` starts it as a
-subprocess), but works in any interpreter that has the requested frameworks.
+subprocess), but works in any interpreter that has the requested frameworks (on a GPU
+machine: the one interpreter, with TorchQuantum installed from wheels, ``bench/gpu.sh``).
+``--device cuda`` runs TorchQuantum on the GPU; PennyLane ``default.qubit`` is CPU-only here
+and is skipped there with a note.
 
 Example::
 
@@ -19,9 +22,12 @@ import time
 import traceback
 
 from spec import make_data
+from timing import free_device_memory
 from train_common import run_train_step
 
 MODULES = {"torchquantum": "fw_torchquantum", "pennylane": "fw_pennylane"}
+# frameworks that cannot run their tensors on a CUDA device in this benchmark
+CPU_ONLY = {"pennylane": "PennyLane default.qubit is CPU-only in this setup; not run on CUDA"}
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
@@ -44,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--budget-s", type=float, default=None)
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
+    ap.add_argument("--device", default="cpu", help="torch device of the tensors (cpu, cuda)")
     args = ap.parse_args(argv)
     if args.threads is not None:
         import torch
@@ -54,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         if fw not in MODULES:
             raise ValueError(f"unknown framework {fw!r}; choose from {sorted(MODULES)}")
         out["results"][fw] = {}
+        if args.device != "cpu" and fw in CPU_ONLY:
+            out["results"][fw] = {"skipped": CPU_ONLY[fw]}
+            continue
         try:
             t0 = time.perf_counter()
             mod = importlib.import_module(MODULES[fw])
@@ -68,10 +78,13 @@ def main(argv: list[str] | None = None) -> int:
                 data = make_data(n, b)
                 model = mod.build_model(n, data)
                 out["results"][fw][key] = run_train_step(
-                    model, data, args.warmup, args.repeats, args.budget_s
+                    model, data, args.warmup, args.repeats, args.budget_s, device=args.device
                 )
             except Exception:
                 out["results"][fw][key] = {"error": traceback.format_exc(limit=3)}
+            finally:
+                model = None
+                free_device_memory(args.device)
     import torch
 
     out["versions"]["torch"] = torch.__version__

@@ -54,6 +54,20 @@ def machine_info() -> dict:
     return info
 
 
+def device_info(device: str) -> dict:
+    """``{"device": ...}`` plus, on CUDA, the card's name, memory and the CUDA version."""
+    info: dict = {"device": str(device)}
+    if str(device).startswith("cuda"):
+        import torch
+
+        dev = torch.device(device)
+        props = torch.cuda.get_device_properties(dev)
+        info["device_name"] = torch.cuda.get_device_name(dev)
+        info["device_memory_gib"] = round(props.total_memory / 2**30, 1)
+        info["cuda"] = torch.version.cuda
+    return info
+
+
 def write_json(name: str, payload: dict, path: str | None = None) -> Path:
     """Write ``payload`` to ``path`` or ``bench/results/<name>.json``; returns the path."""
     out = Path(path) if path else RESULTS_DIR / f"{name}.json"

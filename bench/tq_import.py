@@ -8,6 +8,10 @@ So, only when a real torchvision cannot be imported, this module registers a tin
 in-memory stand-in exposing the four names torchquantum touches at import time
 (``datasets``, ``datasets.VisionDataset``, ``datasets.utils.download_url``,
 ``transforms.InterpolationMode``); using any of TorchQuantum's dataset loaders would fail.
+Likewise, where matplotlib is missing (the GPU machine: ``bench/gpu_wheels.sh`` leaves its
+~24 MB of wheels out), ``matplotlib`` and ``matplotlib.pyplot`` are in-memory stand-ins:
+torchquantum imports pyplot at module level only to draw measurement histograms, and any
+use of the stand-in raises.
 Deprecation warnings from the old Qiskit that TorchQuantum needs are silenced.
 
 Example::
@@ -59,6 +63,29 @@ def _install_torchvision_stand_in() -> None:
     )
 
 
+def _install_matplotlib_stand_in() -> None:
+    import importlib.machinery
+
+    def missing(*args, **kwargs):
+        raise RuntimeError("matplotlib is not available here (bench/tq_import.py stand-in)")
+
+    def getattr_(name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return missing
+
+    mods = {}
+    for name in ("matplotlib", "matplotlib.pyplot"):
+        mod = types.ModuleType(name)
+        mod.__spec__ = importlib.machinery.ModuleSpec(name, None, is_package=name == "matplotlib")
+        mod.__getattr__ = getattr_
+        mods[name] = mod
+    mods["matplotlib"].__path__ = []
+    mods["matplotlib"].__version__ = "0.0-stand-in"
+    mods["matplotlib"].pyplot = mods["matplotlib.pyplot"]
+    sys.modules.update(mods)
+
+
 def import_torchquantum():
     """Return the ``torchquantum`` module (see module docstring for the torchvision shim)."""
     try:
@@ -67,6 +94,12 @@ def import_torchquantum():
         for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
             del sys.modules[name]
         _install_torchvision_stand_in()
+    try:
+        import matplotlib.pyplot  # noqa: F401
+    except Exception:  # ImportError, or a broken install
+        for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+            del sys.modules[name]
+        _install_matplotlib_stand_in()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import torchquantum as tq
