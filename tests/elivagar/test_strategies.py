@@ -15,10 +15,10 @@ TINY = {"task": "moons", "device": "santiago", "space": "u3cu3", "model": {"bloc
         "evaluation": {"test_samples": 16, "shots": 128, "baselines": ["human"]}}
 
 
-def _run(path, strategy, resume=False, log=None):
+def _run(path, strategy, resume=False, log=None, search=None):
     from qnas.pipeline.run import run_pipeline
 
-    cfg = from_dict(merge(TINY, {"search": {"strategy": strategy}}))
+    cfg = from_dict(merge(TINY, {"search": {"strategy": strategy, **(search or {})}}))
     return run_pipeline(cfg, path, resume=resume, progress=False,
                         log=log if log is not None else (lambda *_: None))
 
@@ -66,6 +66,12 @@ def test_hybrid_prunes_with_predictors_then_ranks_with_the_supercircuit(tmp_path
     assert found["strategy"] == "hybrid" and found["n_evaluated"] == 2
     assert len(found["survivors"]) == 2 and found["survivors"][0]["spec"] == found["spec"]
     assert found["cost"]["fitness_evaluations"] == 2 and found["cost"]["training_steps"] > 0
+    # the co-search's generation-0 genomes (the full design) are ranked beside the survivors
+    with_full = _run(tmp_path / "with_full", "hybrid", search={"full_layouts": 2})["search"]
+    specs = [r["spec"] for r in with_full["survivors"]]
+    unscored = [r for r in with_full["survivors"] if r["predictor"] is None]
+    assert with_full["n_evaluated"] == len(specs) == 4 and len(unscored) == 2
+    assert len({r["spec"] for r in unscored}) == 1  # one design on two layouts
     assert {"hybrid", "hybrid_unpruned", "human"} <= {r["model"] for r in full["table"]}
 
     resumed = _crash_then_resume(monkeypatch, train_stage, "run", tmp_path, "hybrid")

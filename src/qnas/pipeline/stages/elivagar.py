@@ -151,34 +151,39 @@ def train_elivagar(ctx, run_dir, found: dict, progress) -> dict:
 
 def hybrid_search(ctx, run_dir, progress) -> dict:
     """The ``hybrid_search`` record: predictors prune random genomes to ``search.hybrid_keep``,
-    the SuperCircuit's noisy fitness ranks the survivors."""
+    the SuperCircuit's noisy fitness ranks the survivors together with the co-search's own
+    starting genomes (the full design on ``search.full_layouts`` layouts: random genomes
+    almost never hold it, and the predictors, which reward few gates, would not keep it)."""
+    from qnas.pipeline.stages.search import full_design_genomes
     from qnas.search import GenomeSpace
     from qnas.spaces import SpecGenes
 
     s, cfg = ctx.cfg.search, ctx.cfg
-    space = GenomeSpace(SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks),
-                        ctx.target.n_qubits)
+    genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
+    space = GenomeSpace(genes, ctx.target.n_qubits)
     rng = np.random.default_rng(cfg.seed + 17)
     genomes = [space.random(rng) for _ in range(s.candidates)]
     scored = predictor_search(ctx, run_dir, "search_predictors", genomes,
                               predictor_fitness(ctx, ctx.circuits), progress)
     kept = scored.ranking()[: s.hybrid_keep]
-    ranker = predictor_search(ctx, run_dir, "search", [g for g, _ in kept],
-                              ctx.fitness(ctx.sc.weights), progress)
     predicted = {g.key: p for g, p in kept}
+    survivors = list({g.key: g for g in (*full_design_genomes(ctx, genes, s.full_layouts),
+                                         *(g for g, _ in kept))}.values())
+    ranker = predictor_search(ctx, run_dir, "search", survivors, ctx.fitness(ctx.sc.weights),
+                              progress)
     ranked = ranker.ranking()
     best, fit = ranked[0]
     sc_epochs = cfg.supercircuit.epochs * (2 if cfg.supercircuit.sandwich else 1)
     cost = {"wall_seconds": scored.seconds + ranker.seconds,
-            "circuit_evaluations": len(genomes) + len(kept),
-            **predictor_cost(ctx, len(genomes)), "fitness_evaluations": len(kept),
+            "circuit_evaluations": len(genomes) + len(survivors),
+            **predictor_cost(ctx, len(genomes)), "fitness_evaluations": len(survivors),
             "fitness_inputs": len(ctx.task.x_valid),
             "training_steps": training_steps(ctx, sc_epochs)}  # the SuperCircuit's
-    survivors = [{"spec": g.spec.to_string(), "layout": list(g.layout),
-                  "predictor": predicted[g.key], "fitness": f} for g, f in ranked]
+    record = [{"spec": g.spec.to_string(), "layout": list(g.layout),
+               "predictor": predicted.get(g.key), "fitness": f} for g, f in ranked]
     return {"strategy": "hybrid", "spec": best.spec.to_string(), "layout": list(best.layout),
-            "fitness": fit, "n_evaluated": len(kept), "best_by_generation": best_by_batch(ranker),
-            "survivors": survivors, "cost": cost}
+            "fitness": fit, "n_evaluated": len(survivors),
+            "best_by_generation": best_by_batch(ranker), "survivors": record, "cost": cost}
 
 
 def with_baselines(ctx, names):
