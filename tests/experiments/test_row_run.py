@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -32,6 +33,16 @@ seeds = [0]
 name = "tiny"
 task = "digits4"
 device = "santiago"
+[[row]]
+name = "tiny-refine"
+task = "digits4"
+device = "santiago"
+set = { "search.refine_layouts" = 2 }
+reuse = { row = "tiny", keep = ["stages/supercircuit.json", "stages/search.json",
+  "stages/baseline_*.json", "search", "search_random", "search_noise_unaware",
+  "search_mapping_only", "checkpoints/supercircuit.pt", "checkpoints/finetune*.pt",
+  "checkpoints/human*.pt", "checkpoints/random*.pt", "checkpoints/noise_unaware*.pt",
+  "checkpoints/mapping_only*.pt"] }
 """
 
 
@@ -59,3 +70,24 @@ def test_tiny_row_artifacts_tables_and_ranking(tmp_path):
     r = json.loads(path.read_text())
     assert r["n_genomes"] == 3 and -1.0 <= r["kendall_tau"] <= 1.0
     assert "| tiny | 0 | 3 | 1 |" in render_ranking(tmp_path / "rank")
+
+
+def test_a_variant_started_from_another_rows_run_equals_one_from_scratch(tmp_path):
+    from qnas.experiments.rows import load_rows, run_row
+
+    rows_file = tmp_path / "rows.toml"
+    rows_file.write_text(ROWS)
+    rows = load_rows(rows_file)
+    kw = dict(progress=False, log=None, artifacts=tmp_path / "art")
+    with pytest.raises(FileNotFoundError, match="has not finished"):
+        run_row(rows["tiny-refine"], 0, root=tmp_path / "runs", **kw)
+    run_row(rows["tiny"], 0, root=tmp_path / "runs", **kw)
+    reused = run_row(rows["tiny-refine"], 0, root=tmp_path / "runs", **kw)
+    assert "starting from row tiny" in (reused / "README").read_text()
+    reused = json.loads((reused / "results.json").read_text())
+    scratch = dataclasses.replace(rows["tiny-refine"], reuse=None)
+    fresh = run_row(scratch, 0, root=tmp_path / "fresh", progress=False, log=None,
+                    artifacts=tmp_path / "art_fresh")
+    fresh = json.loads((fresh / "results.json").read_text())
+    assert reused["evaluations"] == fresh["evaluations"]
+    assert reused["table"] == fresh["table"]

@@ -37,6 +37,7 @@ class Row:
     seeds: tuple[int, ...]
     config_file: str | None = None
     settings: dict = field(default_factory=dict, compare=False)
+    reuse: dict | None = field(default=None, compare=False)  # {"row": name, "keep": [globs]}
 
     def config(self, seed: int, data_dir: str | None = None):
         """The run's :class:`~qnas.config.Config` for ``seed``."""
@@ -87,16 +88,21 @@ def load_rows(path: str | Path = ROWS_FILE) -> dict[str, Row]:
     base = data.get("defaults", {})
     rows = {}
     for i, r in enumerate(data.get("row", [])):
-        unknown = set(r) - {"name", "table", "task", "device", "seeds", "config", "set"}
+        unknown = set(r) - {"name", "table", "task", "device", "seeds", "config", "set",
+                            "reuse"}
         if unknown:
             raise ValueError(f"{path}: row {i} has unknown keys {sorted(unknown)}")
+        reuse = r.get("reuse")
+        if reuse is not None and (set(reuse) != {"row", "keep"} or not reuse["keep"]):
+            raise ValueError(f"{path}: row {i}'s reuse needs exactly 'row' (a row name) and "
+                             "'keep' (paths of that row's run directory, globs allowed)")
         for key in ("name", "task", "device"):
             if key not in r:
                 raise ValueError(f"{path}: row {i} needs a {key!r}")
         settings = merge(_dotted(base.get("set", {})), _dotted(r.get("set", {})))
         rows[r["name"]] = Row(r["name"], r.get("table", "main"), r["task"], r["device"],
                               tuple(r.get("seeds", base.get("seeds", [0]))),
-                              r.get("config", base.get("config")), settings)
+                              r.get("config", base.get("config")), settings, reuse)
     return rows
 
 
@@ -120,8 +126,35 @@ def run_row(row: Row, seed: int, data_dir=None, root="runs/experiments", progres
     if seed not in row.seeds:
         raise ValueError(f"row {row.name} runs seeds {list(row.seeds)}, not {seed}")
     out = run_dir(row, seed, root)
+    if row.reuse and not out.exists():
+        start_from(row, seed, root)
     run_pipeline(row.config(seed, data_dir), out, resume=True, progress=progress, log=log)
     return collect(row, seed, out, artifacts)
+
+
+def start_from(row: Row, seed: int, root: str | Path = "runs/experiments") -> Path:
+    """A new run directory of ``row`` holding only the ``reuse.keep`` paths of the finished
+    run of ``reuse.row`` with the same seed: stages that do not depend on the settings in
+    which the rows differ (a variant that changes what happens after training keeps the
+    SuperCircuit, searches and baselines). The resumed pipeline recomputes everything else,
+    so the results are those of a run from scratch."""
+    src = Path(root) / row.reuse["row"] / f"seed-{seed}"
+    if not (src / "results.json").exists():
+        raise FileNotFoundError(f"row {row.name} reuses {src}, which has not finished: run "
+                                f"`qnas experiments run {row.reuse['row']} --seed {seed}` "
+                                "first")
+    out = run_dir(row, seed, root)
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    for pattern in row.reuse["keep"]:
+        for p in sorted(src.glob(pattern)):
+            dest = tmp / p.relative_to(src)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            (shutil.copytree if p.is_dir() else shutil.copyfile)(p, dest)
+    tmp.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(tmp / "reused.json", json.dumps({"from": str(src), **row.reuse}))
+    tmp.replace(out)
+    return out
 
 
 def collect(row: Row, seed: int, out: Path, root: Path = ARTIFACTS) -> Path:
@@ -134,5 +167,7 @@ def collect(row: Row, seed: int, out: Path, root: Path = ARTIFACTS) -> Path:
             raise FileNotFoundError(f"{src} is missing: the run has not finished")
         shutil.copyfile(src, dest / (name + ".tmp"))
         (dest / (name + ".tmp")).replace(dest / name)
-    atomic_write_text(dest / "README", f"qnas experiments run {row.name} --seed {seed}\n")
+    note = (f" (starting from row {row.reuse['row']}'s run directory: "
+            f"{', '.join(row.reuse['keep'])})" if row.reuse else "")
+    atomic_write_text(dest / "README", f"qnas experiments run {row.name} --seed {seed}{note}\n")
     return dest
