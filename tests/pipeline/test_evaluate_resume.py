@@ -16,7 +16,8 @@ class Killed(Exception):
 
 def test_evaluate_resumes_model_by_model(tmp_path):
     c = Circuit(1, [Op("ry", (0,), (param("w"),))])
-    models = {m: {"circuit": c.to_text(), "params": [0.1], "layout": None} for m in "abc"}
+    models = {m: {"circuit": c.to_text(), "params": [0.1 * (i + 1)], "layout": None}
+              for i, m in enumerate("abc")}
     calls, crash = [], {"at": 2}
 
     def evaluate(deployed, values, trained, trained_values, layout):
