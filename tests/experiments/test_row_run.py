@@ -38,11 +38,7 @@ name = "tiny-refine"
 task = "digits4"
 device = "santiago"
 set = { "search.refine_layouts" = 2 }
-reuse = { row = "tiny", keep = ["stages/supercircuit.json", "stages/search.json",
-  "stages/baseline_*.json", "search", "search_random", "search_noise_unaware",
-  "search_mapping_only", "checkpoints/supercircuit.pt", "checkpoints/finetune*.pt",
-  "checkpoints/human*.pt", "checkpoints/random*.pt", "checkpoints/noise_unaware*.pt",
-  "checkpoints/mapping_only*.pt"] }
+reuse = { row = "tiny", keep = "trained" }
 """
 
 

@@ -77,6 +77,13 @@ def test_row_registry_errors(tmp_path):
     bad.write_text("[[row]\n")
     with pytest.raises(ValueError, match="not valid TOML"):
         load_rows(bad)
+    row = '[[row]]\nname = "x"\ntask = "mnist4"\ndevice = "lagos"\n'
+    bad.write_text(row + 'reuse = { row = "y", keep = "traned" }\n')
+    with pytest.raises(ValueError, match="unknown keep set 'traned'; did you mean trained"):
+        load_rows(bad)
+    bad.write_text(row + 'reuse = { row = "y" }\n')
+    with pytest.raises(ValueError, match="reuse needs exactly 'row'"):
+        load_rows(bad)
 
 
 def test_every_registered_row_has_a_valid_config():

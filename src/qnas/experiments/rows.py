@@ -25,6 +25,21 @@ REPO = Path(__file__).resolve().parents[3]
 ROWS_FILE = REPO / "experiments" / "rows.toml"
 ARTIFACTS = REPO / "experiments" / "rows"
 
+# Named sets of run-directory paths a row may ``reuse`` from another row's run (``keep =
+# "trained"`` in rows.toml): what the pipeline has written once a stage is done.
+_SUPERCIRCUIT = ("stages/supercircuit.json", "checkpoints/supercircuit.pt")
+KEEP_SETS: dict[str, tuple[str, ...]] = {
+    # the trained SuperCircuit: for rows that differ in the search and what follows it
+    "supercircuit": _SUPERCIRCUIT,
+    # + every search and the trained SubCircuits and baselines: for rows that differ only after
+    # training (e.g. the layout re-choice, ``search.refine_layouts``)
+    "trained": _SUPERCIRCUIT + (
+        "stages/search.json", "stages/baseline_*.json", "search", "search_random",
+        "search_noise_unaware", "search_mapping_only", "checkpoints/finetune*.pt",
+        "checkpoints/human*.pt", "checkpoints/random*.pt", "checkpoints/noise_unaware*.pt",
+        "checkpoints/mapping_only*.pt"),
+}
+
 
 @dataclass(frozen=True)
 class Row:
@@ -92,10 +107,7 @@ def load_rows(path: str | Path = ROWS_FILE) -> dict[str, Row]:
                             "reuse"}
         if unknown:
             raise ValueError(f"{path}: row {i} has unknown keys {sorted(unknown)}")
-        reuse = r.get("reuse")
-        if reuse is not None and (set(reuse) != {"row", "keep"} or not reuse["keep"]):
-            raise ValueError(f"{path}: row {i}'s reuse needs exactly 'row' (a row name) and "
-                             "'keep' (paths of that row's run directory, globs allowed)")
+        reuse = _reuse(r.get("reuse"), f"{path}: row {i}")
         for key in ("name", "task", "device"):
             if key not in r:
                 raise ValueError(f"{path}: row {i} needs a {key!r}")
@@ -104,6 +116,28 @@ def load_rows(path: str | Path = ROWS_FILE) -> dict[str, Row]:
                               tuple(r.get("seeds", base.get("seeds", [0]))),
                               r.get("config", base.get("config")), settings, reuse)
     return rows
+
+
+def _reuse(reuse: dict | None, where: str) -> dict | None:
+    """``reuse`` of a row with its ``keep`` as a list of globs (a :data:`KEEP_SETS` name
+    expanded).
+
+    >>> _reuse({"row": "a", "keep": "supercircuit"}, "here")["keep"]
+    ['stages/supercircuit.json', 'checkpoints/supercircuit.pt']
+    """
+    if reuse is None:
+        return None
+    if set(reuse) != {"row", "keep"} or not reuse["keep"]:
+        raise ValueError(f"{where}: reuse needs exactly 'row' (a row name) and 'keep' (paths "
+                         f"of that row's run directory, globs allowed, or one of "
+                         f"{', '.join(map(repr, KEEP_SETS))})")
+    keep = reuse["keep"]
+    if isinstance(keep, str):
+        if keep not in KEEP_SETS:
+            raise ValueError(f"{where}: unknown keep set {keep!r}"
+                             f"{did_you_mean(keep, KEEP_SETS)}; sets: {', '.join(KEEP_SETS)}")
+        keep = KEEP_SETS[keep]
+    return {"row": reuse["row"], "keep": list(keep)}
 
 
 def get_row(name: str, path: str | Path = ROWS_FILE) -> Row:
