@@ -12,7 +12,7 @@ from qnas.experiments.tables import blocks, render_cost, search_cost
 
 MAIN = '[[row]]\nname = "m"\ntask = "mnist4"\ndevice = "lagos"\n'
 COST = [("m-eli", "mnist4", "elivagar"), ("m-hyb", "mnist4", "hybrid"),
-        ("v-eli", "vowel4", "elivagar")]
+        ("v-eli", "vowel4", "elivagar"), ("m-short", "mnist4", "quantumnas")]
 ROWS = "[defaults]\nseeds = [0, 1]\n" + MAIN + "".join(
     f'[[row]]\nname = "{name}"\ntable = "cost"\ntask = "{task}"\ndevice = "lagos"\n'
     f'set = {{ "search.strategy" = "{strategy}" }}\n' for name, task, strategy in COST)
@@ -60,6 +60,10 @@ def _artifacts(root):
                                     "fitness_evaluations": 20, "training_steps": 80}},
                 "evaluations": {"hybrid": _eval(y, qn)},
                 "stage_seconds": {"supercircuit": 100.0, "hybrid_search": 10.0}})
+            # a QuantumNAS variant (a shorter SuperCircuit): compared with, not the reference
+            short = json.loads((root / "m" / "seed-0" / "results.json").read_text())
+            short["stage_seconds"].update(supercircuit=10.0, search=90.0)
+            _write(root, "m-short", seed, short)
 
 
 def _line(table, strategy, where="mnist4 / lagos"):
@@ -83,6 +87,9 @@ def test_cost_table_speedups_and_verdicts(tmp_path):
     assert e[6:] == ["4", "260 predictor", "0", "50x"]
     assert h[3] == "1/2" and h[5] == "+0.000 [+0.000, +0.000] tie"  # paired on seed 0 only
     assert h[6:] == ["110", "250 predictor + 20 fitness", "80", "1.8x"]
+    short = next(ln for ln in table.splitlines() if "| m-short |" in ln)
+    assert "| quantumnas | m-short | 1/2 | 0.588 |" in short  # not the main row's line
+    assert "+0.000 [+0.000, +0.000] tie | 100 | 200 fitness | 80 | 2.0x |" in short
     v = _line(table, "elivagar", "vowel4 / lagos")
     assert "| v-eli | 0/2 | not run |" in v
     assert blocks(rows_file, root)["cost"] == table

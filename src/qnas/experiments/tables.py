@@ -292,14 +292,15 @@ def _versus_quantumnas(main: dict[int, dict], mine: dict[int, dict], model: str)
 
 
 def _cost_line(where: str, strategy: str, row: Row, results: dict[int, dict], model: str,
-               main: dict[int, dict] | None, base_seconds: float | None) -> list[str]:
+               main: dict[int, dict] | None, base_seconds: float | None,
+               reference: bool = False) -> list[str]:
     costs = [c for c in (search_cost(results[s], strategy) for s in sorted(results)) if c]
     acc = [results[s]["evaluations"][model]["aer_exact_acc"] for s in sorted(results)
            if model in results[s]["evaluations"]]
     if not acc or not costs:
         return [where, strategy, row.name, f"{len(acc)}/{len(row.seeds)}", "not run"] + [
             ""] * (len(COST_HEAD) - 5)
-    if strategy == "quantumnas":
+    if reference:
         vs = "(reference)"
     elif main:
         vs = _versus_quantumnas(main, results, model)
@@ -334,7 +335,8 @@ def render_cost(rows: list[Row], root: Path = ARTIFACTS) -> str:
             qn = [c["seconds"] for c in (search_cost(res, "quantumnas") for res in main.values())
                   if c]
             base = float(np.mean(qn)) if qn else None
-            body.append(_cost_line(where, "quantumnas", main_row, main, "quantumnas", main, base))
+            body.append(_cost_line(where, "quantumnas", main_row, main, "quantumnas", main, base,
+                                   reference=True))
             body.append(_cost_line(where, "random", main_row, main, "random", main, base))
         for r in members:
             strategy = _strategy(r)
