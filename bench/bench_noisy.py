@@ -300,9 +300,12 @@ def sweep(args) -> dict:
     genomes of a mnist10-like co-search (u3cu3, 10 qubits, up to 4 blocks, 100 inputs) on 15-,
     16- and 27-qubit devices, and the estimated time of a 200-evaluation search (population 20,
     10 generations). Circuits compiled onto more than ``--sweep-cap`` wires are not simulated
-    (gate insertion needs minutes there, and 100 x 2**w amplitudes of memory)."""
+    (gate insertion needs minutes there, and 100 x 2**w amplitudes of memory).
+    ``--sweep-layouts connected`` draws layouts as ``search.layouts = "connected"`` does
+    (connected sets on the coupling map) instead of any distinct qubits."""
+    from qnas.devices import Target
     from qnas.noisy import DEFAULTS
-    from qnas.search.genome import random_layout
+    from qnas.search.genome import sample_layout
     from qnas.spaces import SuperCircuit, UniformSampler
     from qnas.tasks.encoders import get_encoder
     from qnas.train.model import classifier_circuit
@@ -310,8 +313,14 @@ def sweep(args) -> dict:
     enc = get_encoder("6x6_ryzxy")
     sc = SuperCircuit("u3cu3", 10, 4, seed=0)
     x = torch.rand(100, 36, generator=torch.Generator().manual_seed(0)) * 3
-    out = {"defaults": dict(DEFAULTS.__dict__), "cap": args.sweep_cap, "devices": {}}
-    for device, nq in (("melbourne", 15), ("guadalupe", 16), ("toronto", 27)):
+    out = {"defaults": dict(DEFAULTS.__dict__), "cap": args.sweep_cap, "devices": {},
+           "layouts": args.sweep_layouts}
+    for device in args.sweep_devices.split(","):
+        target = Target.from_backend(device)
+        nq = target.n_qubits
+        adjacency = None
+        if args.sweep_layouts == "connected":
+            adjacency = [target.neighbors(q) for q in range(nq)]
         rng = np.random.default_rng(args.seed)
         sampler = UniformSampler(sc.genes(), seed=args.seed)
         rows = []
@@ -319,7 +328,7 @@ def sweep(args) -> dict:
             ansatz, index = sc.subcircuit(sampler.sample())
             circuit = classifier_circuit(enc, ansatz)
             t0 = time.perf_counter()
-            dc = DeviceCircuit.compile(circuit, device, random_layout(10, nq, rng))
+            dc = DeviceCircuit.compile(circuit, device, sample_layout(10, nq, rng, adjacency))
             row = {"width": dc.circuit.n_qubits, "cx": dc.circuit.count_ops().get("cx", 0),
                    "compile_s": time.perf_counter() - t0, "method": dc.default_method()}
             if row["width"] <= args.sweep_cap:
@@ -365,12 +374,15 @@ def main(argv=None) -> int:
                     help="only the default-method timing sweep (merged into the JSON)")
     ap.add_argument("--sweep-genomes", type=int, default=20)
     ap.add_argument("--sweep-cap", type=int, default=18)
+    ap.add_argument("--sweep-layouts", default="any", choices=("any", "connected"))
+    ap.add_argument("--sweep-devices", default="melbourne,guadalupe,toronto")
     args = ap.parse_args(argv)
     path = BENCH / "results" / "noisy.json"
     if args.ranking or args.sweep:
         torch.set_num_threads(args.threads)
         old = json.loads(path.read_text()) if path.exists() else {}
-        key = "ranking" if args.ranking else "sweep"
+        key = "ranking" if args.ranking else (
+            "sweep" if args.sweep_layouts == "any" else f"sweep_{args.sweep_layouts}")
         res = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
                "load_average_start": os.getloadavg()}
         res.update(ranking(args) if args.ranking else sweep(args))
@@ -415,7 +427,7 @@ def main(argv=None) -> int:
     path.parent.mkdir(exist_ok=True)
     if path.exists():  # keep the experiments run separately (--ranking, --sweep)
         old = json.loads(path.read_text())
-        for key in ("ranking", "sweep"):
+        for key in ("ranking", "sweep", "sweep_connected"):
             if key in old:
                 out[key] = old[key]
         done = {r["n_logical"] for r in out["sizes"]}  # and sizes not rerun (--sizes)

@@ -187,6 +187,10 @@ class SearchConfig(_Section):
     # After training, the found circuit's layout is re-chosen with its trained weights among
     # the searched layout and this many random ones (0: keep the searched layout).
     refine_layouts: int = _opt(0, lo=0)
+    # Layouts the searches and mapping-only draw: any distinct qubits, or connected sets on the
+    # coupling map (routing then stays in a small neighbourhood: a 10-qubit design on a
+    # 27-qubit device compiles to ~10-14 wires instead of up to 26).
+    layouts: str = _opt("any", choices=("any", "connected"))
     # The strategy (qnas.elivagar): quantumnas (SuperCircuit + co-search), elivagar (device-aware
     # candidates ranked by RepCap x CNR**noise_weight, no SuperCircuit) or hybrid (those
     # predictors keep hybrid_keep of `candidates` SubCircuit genomes, the SuperCircuit's noisy

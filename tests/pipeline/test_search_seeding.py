@@ -58,3 +58,22 @@ def test_accuracy_metric_scores_by_accuracy_and_breaks_ties_by_loss(monkeypatch)
     assert score("sharp_3of4", "accuracy") > score("mild_3of4", "accuracy")
     with pytest.raises(ValueError, match="unknown search metric"):
         fitness.NoisyFitness(torch.zeros(1), None, None, None, y, None, metric="f1")
+
+
+def test_connected_layouts_reach_every_search_of_the_run():
+    from qnas.pipeline.context import Context
+    from qnas.pipeline.stages.search import full_design_genomes, genome_space
+    from qnas.search import is_connected
+    from qnas.spaces import SpecGenes
+
+    ctx = Context(load_config(overrides={"task": "digits4", "device": "toronto",
+                                         "model": {"blocks": 2},
+                                         "search": {"layouts": "connected"}}))
+    adjacency = [ctx.target.neighbors(q) for q in range(ctx.target.n_qubits)]
+    genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
+    seeds = full_design_genomes(ctx, genes, 5)
+    assert len({g.layout for g in seeds}) == 5
+    assert all(is_connected(g.layout, adjacency) for g in seeds)
+    assert genome_space(ctx, genes).adjacency is not None
+    with pytest.raises(ValueError, match="search.layouts"):
+        load_config(overrides={"search": {"layouts": "ring"}})

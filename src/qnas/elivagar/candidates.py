@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qnas.ir import Circuit, Op, param
+from qnas.search.genome import grow_connected
 
 ROTATIONS = ("rz", "rx", "ry")  # trainable where the device has them natively
 ROTATION_SETS = ("native", "rxyz")  # the device's own rotations, or rx/ry/rz everywhere
@@ -101,20 +102,13 @@ def connected_qubits(target, n: int, rng: np.random.Generator) -> tuple[int, ...
     if not 1 <= n <= target.n_qubits:
         raise ValueError(f"cannot place {n} qubits on device {target.name!r} "
                          f"({target.n_qubits} qubits)")
-    degree = np.array([len(target.neighbors(q)) for q in range(target.n_qubits)], float)
-    if n > 1 and not degree.any():
+    adjacency = [target.neighbors(q) for q in range(target.n_qubits)]
+    if n > 1 and not any(adjacency):
         raise ValueError(f"device {target.name!r} has no coupling edges for {n} qubits")
-    p = degree / degree.sum() if degree.any() else None
-    for _ in range(100):
-        chosen = [int(rng.choice(target.n_qubits, p=p))]
-        while len(chosen) < n:
-            frontier = sorted({m for q in chosen for m in target.neighbors(q)} - set(chosen))
-            if not frontier:
-                break
-            chosen.append(int(frontier[rng.integers(len(frontier))]))
-        if len(chosen) == n:
-            return tuple(chosen)
-    raise ValueError(f"device {target.name!r} has no connected set of {n} qubits")
+    try:
+        return grow_connected(adjacency, n, rng)
+    except ValueError:
+        raise ValueError(f"device {target.name!r} has no connected set of {n} qubits") from None
 
 
 def _edges(target, qubits, gate: str | None) -> list[tuple[int, int]]:

@@ -28,11 +28,11 @@ RANKING = REPO / "experiments" / "ranking"
 
 def sample_genomes(ctx, n: int, seed: int) -> list:
     """``n`` distinct random (SubCircuit, layout) genomes of the row's design space."""
-    from qnas.search import GenomeSpace
+    from qnas.pipeline.stages.search import genome_space
     from qnas.spaces import SpecGenes
 
     genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
-    space = GenomeSpace(genes, ctx.target.n_qubits)
+    space = genome_space(ctx, genes)
     rng = np.random.default_rng(seed)
     out, seen = [], set()
     for _ in range(100 * n):

@@ -14,7 +14,16 @@
 from qnas.search.driver import SearchResult, run_search
 from qnas.search.evolution import Constraints, EvolutionSearch
 from qnas.search.executors import DaskExecutor, Executor, LocalExecutor, RayExecutor
-from qnas.search.genome import Genome, GenomeSpace, random_layout, repair_layout, validate_layout
+from qnas.search.genome import (
+    Genome,
+    GenomeSpace,
+    grow_connected,
+    is_connected,
+    random_layout,
+    repair_layout,
+    sample_layout,
+    validate_layout,
+)
 from qnas.search.operators import ParetoSelection, TopKSelection, UniformCrossover, UniformMutation
 from qnas.search.pareto import dominates, non_dominated_ranks, pareto_front
 from qnas.search.random_search import RandomSearch
@@ -40,7 +49,10 @@ __all__ = [
     "dominates",
     "non_dominated_ranks",
     "pareto_front",
+    "grow_connected",
+    "is_connected",
     "random_layout",
+    "sample_layout",
     "repair_layout",
     "run_search",
     "validate_layout",

@@ -71,8 +71,9 @@ class EvolutionSearch:
         selection=None,
         max_tries: int = 200,
         initial: Sequence[Genome] = (),
+        adjacency=None,
     ):
-        self.space = GenomeSpace(space_genes, n_device_qubits)
+        self.space = GenomeSpace(space_genes, n_device_qubits, adjacency)
         for nm, v, lo in (("population", population, 1), ("parents", parents, 1),
                           ("mutations", mutations, 0), ("crossovers", crossovers, 0),
                           ("iterations", iterations, 1), ("max_tries", max_tries, 1)):

@@ -32,7 +32,9 @@ class UniformMutation:
     """Each gene (and each layout position) is resampled with probability ``prob``.
 
     A mutated layout position takes a random device qubit; if that qubit is already used
-    by another position, the two positions swap, so the layout stays valid.
+    by another position, the two positions swap, so the layout stays valid. With connected
+    layouts (``space.adjacency``) it takes a qubit next to the others, and a layout that
+    falls apart is regrown (:meth:`GenomeSpace.fix_layout`).
     """
 
     def __init__(self, prob: float = 0.4):
@@ -48,13 +50,26 @@ class UniformMutation:
         layout = list(genome.layout)
         for i in range(len(layout)):
             if rng.random() < self.prob:
-                q = int(rng.integers(space.n_device_qubits))
+                q = self._new_qubit(layout, i, space, rng)
+                if q is None:
+                    continue
                 if q in layout:
                     j = layout.index(q)
                     layout[i], layout[j] = layout[j], layout[i]
                 else:
                     layout[i] = q
-        return space.make(genes, layout)
+        return space.make(genes, space.fix_layout(layout, rng))
+
+    @staticmethod
+    def _new_qubit(layout, i, space, rng) -> int | None:
+        """Any device qubit; with connected layouts, another position's qubit (a swap) or a
+        free neighbour of the other positions' qubits (a move that keeps the set together)."""
+        if space.adjacency is None:
+            return int(rng.integers(space.n_device_qubits))
+        others = set(layout) - {layout[i]}
+        near = {m for q in others for m in space.adjacency[q]} - set(layout)
+        options = sorted(others | near)
+        return int(options[rng.integers(len(options))]) if options else None
 
     def __repr__(self) -> str:
         return f"UniformMutation(prob={self.prob})"
@@ -62,7 +77,8 @@ class UniformMutation:
 
 class UniformCrossover:
     """Each gene and each layout position comes from either parent with probability 1/2;
-    duplicated layout qubits are repaired deterministically (:func:`repair_layout`)."""
+    duplicated layout qubits are repaired deterministically (:func:`repair_layout`), a
+    disconnected layout (connected layouts only) by :meth:`GenomeSpace.fix_layout`."""
 
     def __call__(
         self, a: Genome, b: Genome, space: GenomeSpace, rng: np.random.Generator
@@ -72,7 +88,8 @@ class UniformCrossover:
         lmask = rng.random(len(a.layout)) < 0.5
         child = [x if m else y for x, y, m in zip(a.layout, b.layout, lmask, strict=True)]
         other = [y if m else x for x, y, m in zip(a.layout, b.layout, lmask, strict=True)]
-        return space.make(genes, repair_layout(child, other, space.n_device_qubits))
+        child = repair_layout(child, other, space.n_device_qubits)
+        return space.make(genes, space.fix_layout(child, rng))
 
     def __repr__(self) -> str:
         return "UniformCrossover()"

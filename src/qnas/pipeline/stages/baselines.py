@@ -13,7 +13,13 @@ from __future__ import annotations
 import torch
 
 from qnas.ir import Circuit
-from qnas.pipeline.stages.search import co_search, full_design_genomes, run_searcher
+from qnas.pipeline.stages.search import (
+    co_search,
+    full_design_genomes,
+    genome_space,
+    layout_adjacency,
+    run_searcher,
+)
 from qnas.pipeline.stages.train import _spec, model_record, train_equal
 
 
@@ -50,11 +56,11 @@ def random_search(ctx, run_dir, budget: int, progress) -> dict:
     """``budget`` random (SubCircuit, layout) genomes scored like the co-search, seeded like
     it (same seed, same generation-0 full-design genomes); the best is trained like the
     found one."""
-    from qnas.search import GenomeSpace, RandomSearch
+    from qnas.search import RandomSearch
     from qnas.spaces import SpecGenes
 
     genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
-    space = GenomeSpace(genes, ctx.target.n_qubits)
+    space = genome_space(ctx, genes)
     searcher = RandomSearch(space.random, budget, seed=ctx.cfg.seed,
                             batch_size=ctx.cfg.search.population,
                             initial=full_design_genomes(ctx, genes, ctx.cfg.search.full_layouts))
@@ -82,10 +88,10 @@ def best_layout(ctx, run_dir, name: str, circuit, params, spec, n_layouts: int, 
     """The best of ``initial`` then random layouts (``n_layouts`` in all) for a trained
     circuit under the device noise; ``(layout, fitness)``. A resumable searcher (store
     ``<run>/<name>``)."""
-    from qnas.search import Genome, RandomSearch, random_layout
+    from qnas.search import Genome, RandomSearch, sample_layout
 
-    n, n_dev = ctx.n_qubits, ctx.target.n_qubits
-    searcher = RandomSearch(lambda rng: Genome(spec, random_layout(n, n_dev, rng), ()),
+    n, n_dev, adjacency = ctx.n_qubits, ctx.target.n_qubits, layout_adjacency(ctx)
+    searcher = RandomSearch(lambda rng: Genome(spec, sample_layout(n, n_dev, rng, adjacency), ()),
                             n_layouts, seed=seed, batch_size=ctx.cfg.search.population,
                             initial=[Genome(spec, tuple(lay), ()) for lay in initial])
     fitness = ctx.fitness(params, circuits=FixedCircuit(circuit, len(params)))

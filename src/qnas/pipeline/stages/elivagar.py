@@ -34,7 +34,7 @@ import torch
 
 from qnas.ir import Circuit
 from qnas.pipeline.stages import baselines, evaluate, prune, report, supercircuit, train
-from qnas.pipeline.stages.search import run_searcher
+from qnas.pipeline.stages.search import genome_space, run_searcher
 from qnas.pipeline.stages.train import model_record, train_circuit
 
 TOP_RECORDED = 10  # candidates whose CNR and RepCap the search record lists
@@ -155,12 +155,11 @@ def hybrid_search(ctx, run_dir, progress) -> dict:
     starting genomes (the full design on ``search.full_layouts`` layouts: random genomes
     almost never hold it, and the predictors, which reward few gates, would not keep it)."""
     from qnas.pipeline.stages.search import full_design_genomes
-    from qnas.search import GenomeSpace
     from qnas.spaces import SpecGenes
 
     s, cfg = ctx.cfg.search, ctx.cfg
     genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
-    space = GenomeSpace(genes, ctx.target.n_qubits)
+    space = genome_space(ctx, genes)
     rng = np.random.default_rng(cfg.seed + 17)
     genomes = [space.random(rng) for _ in range(s.candidates)]
     scored = predictor_search(ctx, run_dir, "search_predictors", genomes,

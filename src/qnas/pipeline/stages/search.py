@@ -14,20 +14,37 @@ from __future__ import annotations
 import numpy as np
 
 
-def full_design_genomes(ctx, genes, n_layouts: int) -> tuple:
-    """The full design on ``n_layouts`` distinct layouts: identity first, then seeded random
-    ones (a random first generation almost never holds the full design, and one bad layout
-    would make it look worse than it is)."""
-    from qnas.search import GenomeSpace, random_layout
+def layout_adjacency(ctx) -> list | None:
+    """The coupling map's neighbour lists when the run's layouts must be connected
+    (``search.layouts = "connected"``), else None (any distinct qubits)."""
+    if ctx.cfg.search.layouts != "connected":
+        return None
+    return [ctx.target.neighbors(q) for q in range(ctx.target.n_qubits)]
 
-    space = GenomeSpace(genes, ctx.target.n_qubits)
+
+def genome_space(ctx, genes):
+    """The (SubCircuit, layout) space of the run's searches on the run's device."""
+    from qnas.search import GenomeSpace
+
+    return GenomeSpace(genes, ctx.target.n_qubits, layout_adjacency(ctx))
+
+
+def full_design_genomes(ctx, genes, n_layouts: int) -> tuple:
+    """The full design on ``n_layouts`` distinct layouts: identity first (when it is a valid
+    layout), then seeded random ones (a random first generation almost never holds the full
+    design, and one bad layout would make it look worse than it is)."""
+    from qnas.search import is_connected
+
+    space = genome_space(ctx, genes)
     full = genes.encode(ctx.sc.full_spec())
     n = ctx.n_qubits
-    layouts, rng = [tuple(range(n))], np.random.default_rng(ctx.cfg.seed + 7)
+    identity = tuple(range(n))
+    valid = space.adjacency is None or is_connected(identity, space.adjacency)
+    layouts, rng = [identity] if valid else [], np.random.default_rng(ctx.cfg.seed + 7)
     for _ in range(50 * n_layouts):
         if len(layouts) >= n_layouts:
             break
-        lay = tuple(random_layout(n, ctx.target.n_qubits, rng))
+        lay = space.random_layout(rng)
         if lay not in layouts:
             layouts.append(lay)
     return tuple(space.make(full, lay) for lay in layouts[:n_layouts])
@@ -55,7 +72,7 @@ def co_search(ctx, run_dir, name: str, weights, noise: bool, progress: bool) -> 
     initial = full_design_genomes(ctx, genes, s.full_layouts)
     search = EvolutionSearch(genes, ctx.target.n_qubits, s.population, s.parents, s.mutations,
                              s.mutation_prob, s.crossovers, s.iterations, seed=ctx.cfg.seed,
-                             initial=initial)
+                             initial=initial, adjacency=layout_adjacency(ctx))
     res, store = run_searcher(ctx, run_dir, name, search, ctx.fitness(weights, noise), progress)
     gens = {}
     for r in store.load_results().values():
