@@ -37,6 +37,15 @@ def random_op(name, n, rng, symbolic=False, sym_prefix="w"):
     return Op(name, wires, params)
 
 
+def random_gate_wires(n, rng, gates_1q, gates_2q, p_two):
+    """A gate name and its wires: from ``gates_2q`` on two random wires with probability
+    ``p_two`` (when ``n > 1``), else from ``gates_1q`` on one."""
+    if n > 1 and rng.random() < p_two:
+        g = gates_2q[rng.integers(len(gates_2q))]
+        return g, tuple(int(w) for w in rng.choice(n, 2, replace=False))
+    return gates_1q[rng.integers(len(gates_1q))], (int(rng.integers(n)),)
+
+
 def random_circuit(n, depth, rng, gates=None):
     gates = gates or unitary_gates()
     ops = []

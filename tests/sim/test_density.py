@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,9 @@ from qnas.noise import NoiseModel
 from qnas.noisy import DeviceCircuit
 from qnas.sim.density import simulate_density
 
+sys.path.insert(0, str(Path(__file__).parent))
+from helpers import random_gate_wires  # noqa: E402
+
 C128 = torch.complex128
 GATES_1Q = ("h", "x", "sx", "t", "rx", "ry", "rz", "u3")
 GATES_2Q = ("cx", "cz", "cu3", "swap", "crx", "rzz")
@@ -26,12 +30,7 @@ def random_circuit(n: int, depth: int, seed: int) -> Circuit:
     rng = np.random.default_rng(seed)
     ops = []
     for _ in range(depth):
-        if n > 1 and rng.random() < 0.4:
-            g = GATES_2Q[rng.integers(len(GATES_2Q))]
-            wires = tuple(int(w) for w in rng.choice(n, 2, replace=False))
-        else:
-            g = GATES_1Q[rng.integers(len(GATES_1Q))]
-            wires = (int(rng.integers(n)),)
+        g, wires = random_gate_wires(n, rng, GATES_1Q, GATES_2Q, 0.4)
         k = qnas.gates.get_gate(g).num_params
         ops.append(Op(g, wires, tuple(float(v) for v in rng.uniform(-math.pi, math.pi, k))))
     return Circuit(n, ops)

@@ -4,6 +4,8 @@ Heisenberg picture == the Schroedinger picture, gradients, plans, the Pauli basi
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,9 @@ from qnas.noise import NoiseModel
 from qnas.noise.channels import kraus_operators
 from qnas.sim import superop
 from qnas.sim.density import simulate_density
+
+sys.path.insert(0, str(Path(__file__).parent))
+from helpers import random_gate_wires  # noqa: E402
 
 C64, C128 = torch.complex64, torch.complex128
 GATES_1Q = ("h", "sx", "t", "rx", "ry", "rz", "u3")
@@ -36,12 +41,7 @@ def random_noisy_circuit(n: int, depth: int, seed: int, n_inputs: int = 2,
         ops.append(Op("ry", (w,), (inp(f"x{w % n_inputs}"),)))
         ops.append(Op("depolarizing", (w,), (0.02,)))
     for d in range(depth):
-        if n > 1 and rng.random() < 0.45:
-            g = GATES_2Q[rng.integers(len(GATES_2Q))]
-            wires = tuple(int(w) for w in rng.choice(n, 2, replace=False))
-        else:
-            g = GATES_1Q[rng.integers(len(GATES_1Q))]
-            wires = (int(rng.integers(n)),)
+        g, wires = random_gate_wires(n, rng, GATES_1Q, GATES_2Q, 0.45)
         k = get_gate(g).num_params
         vals = []
         for _ in range(k):
