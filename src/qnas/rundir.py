@@ -187,7 +187,8 @@ class RunDir:
 
     def stage(self, name: str, fn: Callable[[], dict], log=print) -> dict:
         """The record of stage ``name``: read from ``stages/<name>.json`` if it finished
-        earlier, else ``fn()`` (plus its wall time ``seconds``), written atomically."""
+        earlier, else ``fn()`` (plus its wall time ``seconds`` and CPU time ``cpu_seconds``),
+        written atomically."""
         path = self.path("stages", f"{name}.json")
         if path.exists():
             try:
@@ -200,17 +201,20 @@ class RunDir:
             return out
         if log:
             log(f"[{name}] ...")
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         out = fn()
         out["seconds"] = time.perf_counter() - t
+        # CPU time of this process (all its threads): less sensitive than wall time to other
+        # jobs sharing the cores, so stages timed under different loads compare better
+        out["cpu_seconds"] = time.process_time() - cpu
         atomic_write_text(path, json.dumps(out, indent=1))
         if log:
             log(f"[{name}] {out['seconds']:.1f} s")
         return out
 
-    def stage_seconds(self) -> dict[str, float]:
-        """Wall time of every finished stage, by name."""
+    def stage_seconds(self, key: str = "seconds") -> dict[str, float]:
+        """Wall time (``key="cpu_seconds"``: CPU time) of every finished stage, by name."""
         out = {}
         for p in sorted((self.root / "stages").glob("*.json")):
-            out[p.stem] = json.loads(p.read_text()).get("seconds")
+            out[p.stem] = json.loads(p.read_text()).get(key)
         return out

@@ -64,7 +64,7 @@ def test_pipeline_end_to_end_and_resume(tmp_path, monkeypatch):
                            log=logs.append)
     assert any("[search] done earlier" in m for m in logs)
     assert resumed["table"] == full["table"]
-    strip = lambda d: {k: v for k, v in d.items() if k != "seconds"}  # noqa: E731
+    strip = lambda d: {k: v for k, v in d.items() if not k.endswith("seconds")}  # noqa: E731
     assert strip(resumed["search"]) == strip(full["search"])
 
     # A truncated SuperCircuit checkpoint: the error names it and says what to do; doing it
@@ -98,6 +98,12 @@ def test_existing_run_dir_needs_resume_and_same_config(tmp_path):
     run = open_run(tiny(), True)
     with pytest.raises(ValueError, match="corrupt stage file"):
         run.stage("search", lambda: {})
+    # A stage records its wall and CPU time; a finished stage is read back, not rerun.
+    stage.unlink()
+    rec = run.stage("train", lambda: {"x": sum(i * i for i in range(200_000))}, log=None)
+    assert rec["seconds"] > 0 and 0 < rec["cpu_seconds"] <= rec["seconds"] * 2 + 0.1
+    assert run.stage("train", lambda: {"x": -1}, log=None) == rec
+    assert run.stage_seconds("cpu_seconds")["train"] == rec["cpu_seconds"]
 
 
 @pytest.mark.parametrize("kw,msg", [

@@ -111,7 +111,8 @@ def run(ctx, run_dir, sc_hist, found, models, evals, log=print,
     results = {"config": ctx.cfg.to_dict(), "strategy": ctx.cfg.search.strategy,
                "search": found, "table": rows,
                "evaluations": evals, "task_info": ctx.task.info(),
-               "stage_seconds": run_dir.stage_seconds()}
+               "stage_seconds": run_dir.stage_seconds(),
+               "stage_cpu_seconds": run_dir.stage_seconds("cpu_seconds")}
     run_dir.write_json("results.json", results)
     try:
         write_plots(run_dir.root / "plots", sc_hist, found, models, rows, ctx.task.kind)
