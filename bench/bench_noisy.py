@@ -320,7 +320,7 @@ def sweep(args) -> dict:
         nq = target.n_qubits
         adjacency = None
         if args.sweep_layouts == "connected":
-            adjacency = [target.neighbors(q) for q in range(nq)]
+            adjacency = target.adjacency()
         rng = np.random.default_rng(args.seed)
         sampler = UniformSampler(sc.genes(), seed=args.seed)
         rows = []

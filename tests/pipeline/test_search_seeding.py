@@ -69,7 +69,7 @@ def test_connected_layouts_reach_every_search_of_the_run():
     ctx = Context(load_config(overrides={"task": "digits4", "device": "toronto",
                                          "model": {"blocks": 2},
                                          "search": {"layouts": "connected"}}))
-    adjacency = [ctx.target.neighbors(q) for q in range(ctx.target.n_qubits)]
+    adjacency = ctx.target.adjacency()
     genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
     seeds = full_design_genomes(ctx, genes, 5)
     assert len({g.layout for g in seeds}) == 5

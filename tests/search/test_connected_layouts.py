@@ -17,7 +17,8 @@ from qnas.search import (
 from qnas.spaces import SpecGenes
 
 TORONTO = Target.from_backend("toronto")
-ADJ = [TORONTO.neighbors(q) for q in range(TORONTO.n_qubits)]
+ADJ = TORONTO.adjacency()
+assert ADJ[1] == TORONTO.neighbors(1)
 
 
 def _space(n=10, adjacency=ADJ):

@@ -166,6 +166,10 @@ class Target:
         self._check_qubit(q)
         return self._neighbors[q]
 
+    def adjacency(self) -> tuple[tuple[int, ...], ...]:
+        """The coupling map as neighbour lists: ``adjacency()[q] == neighbors(q)``."""
+        return tuple(self._neighbors[q] for q in range(self.n_qubits))
+
     def gate_props(self, gate: str, qubits) -> tuple[float | None, float | None]:
         """``(error, duration_s)`` of one gate instance; unknown instances raise ValueError."""
         g = canonical_name(gate)

@@ -102,7 +102,7 @@ def connected_qubits(target, n: int, rng: np.random.Generator) -> tuple[int, ...
     if not 1 <= n <= target.n_qubits:
         raise ValueError(f"cannot place {n} qubits on device {target.name!r} "
                          f"({target.n_qubits} qubits)")
-    adjacency = [target.neighbors(q) for q in range(target.n_qubits)]
+    adjacency = target.adjacency()
     if n > 1 and not any(adjacency):
         raise ValueError(f"device {target.name!r} has no coupling edges for {n} qubits")
     try:

@@ -178,9 +178,13 @@ class GenomeSpace:
     def make(self, genes: Sequence[int], layout: Sequence[int]) -> Genome:
         g = self.genes.validate(genes)
         lay = validate_layout(layout, self.n_qubits, self.n_device_qubits)
-        if self.adjacency is not None and not is_connected(lay, self.adjacency):
+        if not self.allows(lay):
             raise ValueError(f"layout {lay} is not connected on the device's coupling map")
         return Genome(self.genes.decode(g), lay, g)
+
+    def allows(self, layout: Sequence[int]) -> bool:
+        """Whether the space's layout rule admits ``layout`` (connected, when ``adjacency``)."""
+        return self.adjacency is None or is_connected(layout, self.adjacency)
 
     def random_layout(self, rng: np.random.Generator) -> tuple[int, ...]:
         return sample_layout(self.n_qubits, self.n_device_qubits, rng, self.adjacency)
@@ -194,7 +198,7 @@ class GenomeSpace:
         nothing): its largest connected part stays in place and the other positions, in
         order, take random qubits next to the growing set."""
         lay = tuple(int(q) for q in layout)
-        if self.adjacency is None or is_connected(lay, self.adjacency):
+        if self.allows(lay):
             return lay
         keep = max(_components(lay, self.adjacency), key=len)  # first of the largest
         out, chosen = list(lay), set(keep)

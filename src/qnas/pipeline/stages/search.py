@@ -19,7 +19,7 @@ def layout_adjacency(ctx) -> list | None:
     (``search.layouts = "connected"``), else None (any distinct qubits)."""
     if ctx.cfg.search.layouts != "connected":
         return None
-    return [ctx.target.neighbors(q) for q in range(ctx.target.n_qubits)]
+    return ctx.target.adjacency()
 
 
 def genome_space(ctx, genes):
@@ -33,14 +33,11 @@ def full_design_genomes(ctx, genes, n_layouts: int) -> tuple:
     """The full design on ``n_layouts`` distinct layouts: identity first (when it is a valid
     layout), then seeded random ones (a random first generation almost never holds the full
     design, and one bad layout would make it look worse than it is)."""
-    from qnas.search import is_connected
-
     space = genome_space(ctx, genes)
     full = genes.encode(ctx.sc.full_spec())
-    n = ctx.n_qubits
-    identity = tuple(range(n))
-    valid = space.adjacency is None or is_connected(identity, space.adjacency)
-    layouts, rng = [identity] if valid else [], np.random.default_rng(ctx.cfg.seed + 7)
+    identity = tuple(range(ctx.n_qubits))
+    layouts = [identity] if space.allows(identity) else []
+    rng = np.random.default_rng(ctx.cfg.seed + 7)
     for _ in range(50 * n_layouts):
         if len(layouts) >= n_layouts:
             break
