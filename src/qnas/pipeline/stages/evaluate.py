@@ -23,8 +23,9 @@ def evaluate_all(ctx, models: dict, partial=None) -> dict:
     """``{name: metrics}`` for every model record of ``models``. With ``partial`` (a JSON
     path) each model's metrics are written there as soon as they exist, and models already
     there are not evaluated again (a 10-qubit Aer evaluation takes minutes per model). A
-    record equal to one already evaluated (the deployed ``quantumnas`` is the pruned or the
-    unpruned record) shares its metrics instead of running Aer again.
+    model deployed like one already evaluated (same circuit, values, layout: the deployed
+    ``quantumnas`` is the pruned or the unpruned record; a baseline that found the human
+    design) shares its metrics instead of running Aer again.
 
     >>> class Task:
     ...     calls = 0
@@ -36,7 +37,7 @@ def evaluate_all(ctx, models: dict, partial=None) -> dict:
     >>> from qnas.ir import Circuit, Op, param
     >>> text = Circuit(1, [Op("ry", (0,), (param("w"),))]).to_text()
     >>> rec = {"circuit": text, "params": [0.1], "layout": [0]}
-    >>> out = evaluate_all(Ctx(), {"a": rec, "b": dict(rec)})
+    >>> out = evaluate_all(Ctx(), {"a": rec, "b": dict(rec, fitness=0.7)})
     >>> out["b"] == out["a"], Task.calls
     (True, 1)
     """
@@ -50,7 +51,8 @@ def evaluate_all(ctx, models: dict, partial=None) -> dict:
         if name in done:
             out[name] = done[name]
             continue
-        twin = next((k for k, r in models.items() if k in out and r == rec), None)
+        twin = next((k for k, r in models.items() if k in out and _deployed(r) == _deployed(rec)),
+                    None)
         if twin is not None:
             out[name] = out[twin]
             continue
@@ -62,6 +64,11 @@ def evaluate_all(ctx, models: dict, partial=None) -> dict:
         if partial is not None:
             atomic_write_text(partial, json.dumps({**done, **out}))
     return out
+
+
+def _deployed(rec: dict) -> tuple:
+    """What the evaluation of a model record depends on."""
+    return rec["circuit"], rec["params"], rec["layout"], rec.get("exported")
 
 
 def run(ctx, run_dir, models: dict, progress=True, log=print) -> dict:

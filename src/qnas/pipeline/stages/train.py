@@ -21,9 +21,12 @@ Usage::
 
 from __future__ import annotations
 
+import hashlib
+
 import torch
 
 from qnas.ir import Circuit
+from qnas.rundir import load_checkpoint, save_checkpoint
 from qnas.train.loop import fit
 
 
@@ -35,15 +38,43 @@ def model_record(circuit: Circuit, params: torch.Tensor, layout, **extra) -> dic
             "n_params": len(circuit.parameters), "n_2q": circuit.num_two_qubit_gates, **extra}
 
 
+def training_key(circuit: Circuit, init: torch.Tensor, epochs: int, layout) -> str:
+    """What a training of a run depends on besides the run's config (data, seed, optimiser):
+    the circuit, the initial values, the epochs and (noise-aware training only) the layout.
+
+    >>> c = Circuit.from_text("qubits 1\\nparams a\\nry($a) 0")
+    >>> training_key(c, torch.zeros(1), 5, None) == training_key(c, torch.zeros(1), 5, None)
+    True
+    >>> training_key(c, torch.zeros(1), 5, None) == training_key(c, torch.ones(1), 5, None)
+    False
+    """
+    h = hashlib.sha256(circuit.to_text().encode())
+    h.update(init.detach().to(torch.float64).cpu().numpy().tobytes())
+    h.update(f"|{int(epochs)}|{None if layout is None else list(layout)}".encode())
+    return h.hexdigest()[:20]
+
+
 def train_circuit(ctx, run_dir, name, circuit, init, layout, progress, epochs=None,
                   pruner=None):
     """Train ``circuit``'s parameters from ``init``; returns ``(params, history)``.
 
     With ``noise.mode = "gate_insertion"`` and a layout, the loss is the noise-aware one.
+    A training without pruning is a deterministic function of :func:`training_key` within a
+    run, so one that an earlier model of the run already did (e.g. the human design and a
+    search that kept the full design, both from the same initial values) is read back from
+    ``checkpoints/trained-<key>.pt`` instead of being repeated: the same values, bit for bit.
     """
     cfg, task = ctx.cfg, ctx.task
     params = torch.nn.Parameter(init.detach().clone())
     noise_aware = cfg.noise.mode == "gate_insertion" and layout is not None
+    epochs = epochs or cfg.train.epochs
+    done = None
+    if pruner is None:
+        key = training_key(circuit, init, epochs, layout if noise_aware else None)
+        done = run_dir.checkpoint(f"trained-{key}")
+        if done.exists():
+            st = load_checkpoint(done)
+            return st["params"].clone(), st["history"]
     gen = torch.Generator().manual_seed(cfg.seed)  # the noise-aware loss's error draws
 
     def batch_loss(p, batch):
@@ -53,12 +84,15 @@ def train_circuit(ctx, run_dir, name, circuit, init, layout, progress, epochs=No
         return task.loss(circuit, p, batch)
 
     t = cfg.train
-    hist = fit(params, task.objective(batch_loss, t.batch_size), epochs=epochs or t.epochs,
+    hist = fit(params, task.objective(batch_loss, t.batch_size), epochs=epochs,
                lr=t.lr, weight_decay=t.weight_decay, warmup_epochs=t.warmup_epochs,
                seed=cfg.seed, checkpoint=run_dir.checkpoint(name), progress=progress, desc=name,
                after_step=pruner.apply if pruner is not None else None,
                on_epoch=lambda p: task.on_epoch(circuit, p),
                extra_state=(gen.get_state, gen.set_state))
+    if done is not None:
+        save_checkpoint({"name": name, "params": params.detach().clone(), "history": hist},
+                        done)
     return params.detach(), hist
 
 
