@@ -136,6 +136,7 @@ def test_quick_preset_holds_the_robust_search_settings():
     quick = load_config("quick")
     assert (quick.supercircuit.sandwich, quick.search.full_layouts, quick.search.metric,
             quick.search.valid_samples) == (True, 5, "accuracy", 300)
+    assert (quick.search.layouts, quick.search.refine_layouts) == ("connected", 30)
     assert config_changes(quick.to_dict(), load_config(file=path).to_dict()) == []
 
 
