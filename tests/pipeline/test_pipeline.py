@@ -29,9 +29,17 @@ def _run(tmp_path, name, **kw):
 
 
 def test_pipeline_end_to_end_and_resume(tmp_path, monkeypatch):
+    import torch
+
     import qnas.pipeline.stages.train as train_stage
 
-    full = _run(tmp_path, "full")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:  # the Python API takes runtime.threads (default 1) like `qnas run`
+        full = _run(tmp_path, "full")
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
     run = tmp_path / "full"
     for f in ("results.json", "final.qasm", "final.txt", "config.json",
               "plots/training_curves.png", "plots/search_progress.png", "plots/acc_vs_2q.png"):
