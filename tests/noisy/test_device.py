@@ -115,6 +115,28 @@ def test_gate_insertion_without_inputs_and_batched_params():
     assert dc.expz(torch.tensor([0.3]), None, method="gate_insertion", seed=1).shape == (1, 2)
 
 
+def test_density_runs_many_inputs_in_chunks_with_the_same_result(monkeypatch):
+    import qnas.noisy.device as device_mod
+
+    dc = device_circuit(_circuit(), "santiago", [1, 2])
+    rows = torch.linspace(0.0, 3.0, 4)[:, None]  # 4 inputs <= 4 outcomes: Schroedinger picture
+    whole = dc.probabilities(A, rows, method="density")
+    calls = []
+    real = device_mod.superop.marginal_probabilities
+    monkeypatch.setattr(device_mod.superop, "marginal_probabilities",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(device_mod, "CHUNK_AMPLITUDES", 4 ** dc.noisy_circuit(1.0).n_qubits)
+    chunked = dc.probabilities(A, rows, method="density")
+    assert len(calls) == 4 and torch.allclose(chunked, whole, atol=1e-6)
+    per_row = torch.tensor([[0.1], [0.5], [0.9]])  # per-input parameters, no inputs
+    c = Circuit(2, [Op("rx", (0,), (param("a"),)), Op("cx", (0, 1))])
+    d2 = device_circuit(c, "lima", [0, 1])
+    monkeypatch.setattr(device_mod, "CHUNK_AMPLITUDES", 2**26)
+    one = d2.probabilities(per_row, None, method="density")
+    monkeypatch.setattr(device_mod, "CHUNK_AMPLITUDES", 4 ** d2.noisy_circuit(1.0).n_qubits)
+    assert torch.allclose(d2.probabilities(per_row, None, method="density"), one, atol=1e-6)
+
+
 def test_from_physical_needs_no_transpiler():
     c = Circuit(2, [Op("sx", (0,)), Op("cx", (0, 1))])
     dc = DeviceCircuit.from_physical(c, "santiago")

@@ -53,7 +53,7 @@ from qnas.sim.measure import expz, probabilities
 from qnas.sim.trajectories import simulate_pauli_insertions
 
 METHODS = ("density", "trajectories", "gate_insertion", "statevector")
-CHUNK_AMPLITUDES = 2**26  # gate insertion simulates at most this many amplitudes at once
+CHUNK_AMPLITUDES = 2**26  # gate insertion / density: at most this many amplitudes at once
 
 
 @dataclass
@@ -243,6 +243,27 @@ class DeviceCircuit:
                              generator=generator)
         return probabilities(state, method)
 
+    def _density_probabilities(self, params, inputs, scale, dtype, device) -> torch.Tensor:
+        """Exact measured-wire probabilities (superoperator simulation). In the Schroedinger
+        picture (more observables than inputs) the inputs run in chunks of at most
+        ``CHUNK_AMPLITUDES`` Pauli coefficients: 300 inputs on 11 wires would otherwise hold
+        5 GB per intermediate."""
+        circuit, wires = self.noisy_circuit(scale), self.measured_wires
+        x = _feature_rows(circuit, params, inputs) if inputs is not None else None
+        p = None if params is None else torch.as_tensor(params)
+        rows = x.shape[0] if x is not None else (p.shape[0] if p is not None and p.dim() == 2
+                                                 else 1)
+        step = max(1, CHUNK_AMPLITUDES // 4**circuit.n_qubits)
+        if rows <= step or 2 ** len(wires) < rows:  # one run (or backwards: cheaper)
+            return superop.marginal_probabilities(circuit, params, inputs, wires, dtype, device)
+        per_row = p is not None and p.dim() == 2
+        parts = [superop.marginal_probabilities(
+                     circuit, p[a : a + step] if per_row else params,
+                     x[a : a + step] if x is not None else None, wires, dtype, device,
+                     heisenberg=False)
+                 for a in range(0, rows, step)]
+        return torch.cat(parts)
+
     def probabilities(self, params=None, inputs=None, *, method: str | None = None,
                       scale: float = 1.0, readout_error: bool = True, trajectories: int = 100,
                       generator: torch.Generator | None = None, seed: int | None = None,
@@ -257,8 +278,7 @@ class DeviceCircuit:
         method, trajectories, seed, samples = self._resolve(method, trajectories, generator,
                                                             seed)
         if method == "density":  # Heisenberg picture when cheaper (superop)
-            probs = superop.marginal_probabilities(self.noisy_circuit(scale), params, inputs,
-                                                   self.measured_wires, dtype, device)
+            probs = self._density_probabilities(params, inputs, scale, dtype, device)
         else:
             compact = self._compact_probabilities(params, inputs, method, scale, trajectories,
                                                   generator, seed, dtype, device, samples)
