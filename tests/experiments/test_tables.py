@@ -90,3 +90,23 @@ def test_every_registered_row_has_a_valid_config():
     for row in load_rows().values():
         cfg = row.config(row.seeds[0])
         assert (cfg.task, cfg.device, cfg.seed) == (row.task, row.device, row.seeds[0])
+
+
+def test_two_sweep_rows_at_one_noise_scale_are_an_error(tmp_path):
+    rows_file = tmp_path / "rows.toml"
+    rows_file.write_text(ROWS + """
+[[row]]
+name = "a-x4"
+table = "sweep"
+task = "mnist4"
+device = "lagos"
+set = { "noise.device_scale" = 4.0 }
+[[row]]
+name = "b-x4"
+table = "sweep"
+task = "mnist4"
+device = "lagos"
+set = { "noise.device_scale" = 4.0, "search.layouts" = "connected" }
+""")
+    with pytest.raises(ValueError, match="a-x4 and b-x4 have the same noise scale x4"):
+        blocks(rows_file, tmp_path / "art")

@@ -173,7 +173,13 @@ def render_sweep(rows: list[Row], root: Path = ARTIFACTS) -> str:
     """Noise sweep: accuracy against the device-noise scale, one line per scale."""
     head = ["scale", "seeds", "noise cost"] + _header(MODELS) + ["verdict vs best baseline"]
     body = []
-    for scale, row in sorted((_scale(r), r) for r in rows):
+    by_scale: dict[float, Row] = {}
+    for r in rows:
+        other = by_scale.setdefault(_scale(r), r)
+        if other is not r:
+            raise ValueError(f"sweep rows {other.name} and {r.name} have the same noise scale "
+                             f"x{_scale(r):g}: one line per scale (put one in another table)")
+    for scale, row in sorted(by_scale.items()):
         results = row.results(root)
         if not results:
             body.append([f"x{scale:g}", f"0/{len(row.seeds)}", "not run"] + [""] * (len(head) - 3))
