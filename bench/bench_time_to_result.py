@@ -20,22 +20,10 @@ import argparse
 import os
 import tempfile
 import time
+from functools import reduce
 from pathlib import Path
 
-import tomllib
 from report import format_table, machine_info, write_json
-
-
-def parse_set(items: list[str]) -> dict:
-    """``["a.b=3", "c.d=true"]`` -> ``{"a": {"b": 3}, "c": {"d": True}}`` (TOML values)."""
-    out: dict = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        if not _ or "." not in key:
-            raise SystemExit(f"--set expects SECTION.KEY=VALUE, got {item!r}")
-        section, name = key.split(".", 1)
-        out.setdefault(section, {})[name] = tomllib.loads(f"v = {value}")["v"]
-    return out
 
 
 def main() -> None:
@@ -48,12 +36,14 @@ def main() -> None:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
+    from qnas.cli.options import parse_set
     from qnas.config import load_config, merge
     from qnas.pipeline.run import run_pipeline
     from qnas.rundir import RunDir
 
-    overrides = merge({"task": args.task, "device": args.device, "seed": args.seed,
-                       "data": {"dir": args.data_dir}}, parse_set(args.set))
+    overrides = reduce(merge, map(parse_set, args.set),
+                       {"task": args.task, "device": args.device, "seed": args.seed,
+                        "data": {"dir": args.data_dir}})
     cfg = load_config(overrides=overrides)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:

@@ -253,6 +253,13 @@ class RuntimeConfig(_Section):
     # an existing cluster for dask/ray: tcp://scheduler:8786, auto, ray://head:10001
     address: str | None = None
 
+    def apply_threads(self) -> None:
+        """Set torch's thread count to ``threads`` (0: leave torch's own)."""
+        if self.threads > 0:
+            import torch
+
+            torch.set_num_threads(self.threads)
+
 
 SECTIONS = {c.NAME: c for c in (DataConfig, ModelConfig, TrainConfig, SuperCircuitConfig,
                                  SearchConfig, NoiseConfig, PruneConfig, EvaluationConfig,

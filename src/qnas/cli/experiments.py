@@ -60,11 +60,8 @@ def run(args) -> int:
             print(f"{row.name:<22} {row.table:<6} {row.task:<8} {row.device:<11} seeds "
                   f"{list(row.seeds)} done {done}")
         return 0
-    if args.action == "run":
-        from qnas.cli.options import set_threads
-
+    if args.action == "run":  # run_pipeline sets runtime.threads
         row = R.get_row(args.row)
-        set_threads(row.config(args.seed, args.data_dir))
         dest = R.run_row(row, args.seed, args.data_dir, args.runs, not args.no_progress)
         print(f"artifacts: {dest}")
         return 0

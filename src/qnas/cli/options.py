@@ -78,7 +78,4 @@ def config_from_args(args, extra: dict | None = None) -> Config:
 
 
 def set_threads(cfg: Config) -> None:
-    import torch
-
-    if cfg.runtime.threads > 0:
-        torch.set_num_threads(cfg.runtime.threads)
+    cfg.runtime.apply_threads()

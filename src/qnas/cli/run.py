@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qnas.cli.options import add_config_options, config_from_args, set_threads
+from qnas.cli.options import add_config_options, config_from_args
 
 
 def add_parser(sub) -> None:
@@ -67,8 +67,7 @@ def make_config(args):
 def run(args) -> int:
     from qnas.pipeline.run import run_pipeline
 
-    cfg = make_config(args)
-    set_threads(cfg)
+    cfg = make_config(args)  # run_pipeline sets runtime.threads
     out = Path(args.out or f"runs/{cfg.task}-{cfg.device}-{cfg.space}-s{cfg.seed}")
     run_pipeline(cfg, out, resume=args.resume, progress=not args.no_progress)
     print(f"run directory: {out}")

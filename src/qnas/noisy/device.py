@@ -249,17 +249,16 @@ class DeviceCircuit:
         ``CHUNK_AMPLITUDES`` Pauli coefficients: 300 inputs on 11 wires would otherwise hold
         5 GB per intermediate."""
         circuit, wires = self.noisy_circuit(scale), self.measured_wires
-        x = _feature_rows(circuit, params, inputs) if inputs is not None else None
-        p = None if params is None else torch.as_tensor(params)
-        rows = x.shape[0] if x is not None else (p.shape[0] if p is not None and p.dim() == 2
-                                                 else 1)
+        x = _feature_rows(circuit, params, inputs)  # [rows, F], also without inputs
+        rows = x.shape[0]
         step = max(1, CHUNK_AMPLITUDES // 4**circuit.n_qubits)
         if rows <= step or 2 ** len(wires) < rows:  # one run (or backwards: cheaper)
             return superop.marginal_probabilities(circuit, params, inputs, wires, dtype, device)
+        p = None if params is None else torch.as_tensor(params)
         per_row = p is not None and p.dim() == 2
         parts = [superop.marginal_probabilities(
                      circuit, p[a : a + step] if per_row else params,
-                     x[a : a + step] if x is not None else None, wires, dtype, device,
+                     x[a : a + step] if inputs is not None else None, wires, dtype, device,
                      heisenberg=False)
                  for a in range(0, rows, step)]
         return torch.cat(parts)

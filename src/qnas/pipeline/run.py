@@ -28,10 +28,7 @@ def run_pipeline(cfg: Config, out: Path, resume: bool = False, progress: bool = 
     Sets torch's thread count to ``runtime.threads`` (default 1, like ``qnas run``: small
     circuits run fastest on one thread, and much slower on several that share busy cores).
     """
-    if cfg.runtime.threads > 0:
-        import torch
-
-        torch.set_num_threads(cfg.runtime.threads)
+    cfg.runtime.apply_threads()
     ctx = Context(cfg)  # loads data, device and SuperCircuit: bad input fails before any file
     run_dir = RunDir.open(out, cfg.to_dict(), resume, free=RESUME_FREE,
                           defaults=Config().to_dict())

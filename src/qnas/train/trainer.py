@@ -153,8 +153,7 @@ def train(cfg: Config, out: str | Path, resume: bool = False, progress: bool = T
     start_time = time.perf_counter()
     if not isinstance(cfg, Config):
         raise ValueError(f"train needs a qnas.config.Config, got {type(cfg).__name__}")
-    if cfg.runtime.threads > 0:
-        torch.set_num_threads(cfg.runtime.threads)
+    cfg.runtime.apply_threads()
     torch.manual_seed(cfg.seed)
     # Everything that can fail on bad input happens before the run directory is touched.
     check_trainable(cfg)
