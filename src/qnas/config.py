@@ -240,6 +240,9 @@ class EvaluationConfig(_Section):
     shots: int = _opt(8192, lo=1)
     baselines: tuple[str, ...] = _opt(BASELINES, choices=BASELINES)
     mapping_only_layouts: int = _opt(30, lo=1)
+    # a model whose routed circuit acts on more qubits is routed again within its layout's
+    # connected region (qnas.backends.aer_eval.route_for_aer): Aer's density matrix is 4**w
+    max_aer_qubits: int = _opt(12, lo=1, hi=20)
 
 
 @dataclass(frozen=True)

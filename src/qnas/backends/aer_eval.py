@@ -36,13 +36,84 @@ def fake_backend(name: str, noise_scale: float = 1.0):
         return scale_backend_noise(cls(), noise_scale)
 
 
-def _transpile_measured(circuit, backend, layout, seed):
-    from qiskit import transpile
+# Aer's density matrix of w active qubits holds 4**w complex numbers: 268 MB at 12 qubits
+# (seconds per input for a 10-qubit classifier), 4.3 GB at 14, 17 GB at 15.
+MAX_AER_QUBITS = 12
 
+
+def _transpile_measured(circuit, backend, layout, seed, max_qubits: int = MAX_AER_QUBITS):
     qc = circuit.to_qiskit()
     qc.measure_all()
-    return transpile(qc, backend=backend, initial_layout=list(layout) if layout else None,
-                     optimization_level=1, seed_transpiler=seed)
+    return route_for_aer(qc, backend, layout, seed, max_qubits)
+
+
+def active_qubits(qc) -> list[int]:
+    """The (physical) qubits that some instruction of ``qc`` acts on; Aer simulates those.
+
+    >>> from qiskit import QuantumCircuit
+    >>> qc = QuantumCircuit(5)
+    >>> _ = qc.cx(0, 3)
+    >>> active_qubits(qc)
+    [0, 3]
+    """
+    return sorted({qc.find_bit(q).index for inst in qc.data for q in inst.qubits})
+
+
+def connected_region(coupling_map, qubits) -> list[int]:
+    """``qubits`` and the qubits of shortest paths (undirected) that join them into one
+    connected set on ``coupling_map``; added greedily, nearest component first.
+
+    >>> from qiskit.transpiler import CouplingMap
+    >>> connected_region(CouplingMap.from_line(6), [0, 3, 4])
+    [0, 1, 2, 3, 4]
+    """
+    import rustworkx as rx
+
+    graph = coupling_map.graph.to_undirected(multigraph=False)
+    dist = rx.distance_matrix(graph)
+    region = {int(q) for q in qubits}
+    while True:
+        nodes = sorted(region)
+        parts = rx.connected_components(graph.subgraph(nodes))
+        if len(parts) <= 1:
+            return nodes
+        first = {nodes[i] for i in parts[0]}
+        a, b = min(((a, b) for a in sorted(first) for b in sorted(region - first)),
+                   key=lambda ab: (dist[ab[0], ab[1]], ab))
+        region |= set(rx.dijkstra_shortest_paths(graph, a, target=b)[b])
+
+
+def route_for_aer(qc, backend, layout, seed, max_qubits: int = MAX_AER_QUBITS):
+    """``qc`` transpiled onto ``backend`` (``initial_layout=layout``, level 1, seeded).
+
+    Qiskit's routing may pass through qubits outside the layout; when that makes the circuit
+    act on more than ``max_qubits`` qubits (too many for Aer's density matrix), it is routed
+    again on the layout's qubits (the ones Qiskit chose when ``layout`` is None) and the
+    fewest others that connect them. Raises ValueError when even that is wider.
+    """
+    import warnings
+
+    from qiskit import transpile
+    from qiskit.transpiler import CouplingMap
+
+    tqc = transpile(qc, backend=backend, initial_layout=list(layout) if layout else None,
+                    optimization_level=1, seed_transpiler=seed)
+    if len(active_qubits(tqc)) <= max_qubits:
+        return tqc
+    placed = tqc.layout.initial_index_layout(filter_ancillas=True)[: qc.num_qubits]
+    region = set(connected_region(backend.coupling_map, placed))
+    edges = [e for e in backend.coupling_map.get_edges() if set(e) <= region]
+    with warnings.catch_warnings():  # the restricted map drops the backend's error rates
+        warnings.simplefilter("ignore", UserWarning)
+        tqc = transpile(qc, backend=backend, coupling_map=CouplingMap(edges),
+                        initial_layout=placed, optimization_level=1, seed_transpiler=seed)
+    width = len(active_qubits(tqc))
+    if width > max_qubits:
+        raise ValueError(
+            f"the routed circuit acts on {width} qubits of {backend.name} (layout {placed}); "
+            f"Aer's density matrix is limited to evaluation.max_aer_qubits = {max_qubits} "
+            f"(4**{width} amplitudes): choose a connected layout or raise the limit")
+    return tqc
 
 
 def aer_counts(circuit, bindings: list[dict[str, float]], device: str, layout=None,
@@ -54,7 +125,8 @@ def aer_counts(circuit, bindings: list[dict[str, float]], device: str, layout=No
 
 def aer_outcomes(circuit, bindings: list[dict[str, float]], device: str, layout=None,
                  shots: int = 8192, seed: int = 0, noise: bool = True,
-                 noise_scale: float = 1.0) -> tuple[list[dict[str, int]], np.ndarray]:
+                 noise_scale: float = 1.0, max_qubits: int = MAX_AER_QUBITS,
+                 ) -> tuple[list[dict[str, int]], np.ndarray]:
     """Counts and exact outcome probabilities ``[bindings, 2**n]`` for each binding.
 
     One Aer run (density matrix, the device's noise model scaled by ``noise_scale``): the
@@ -62,9 +134,11 @@ def aer_outcomes(circuit, bindings: list[dict[str, float]], device: str, layout=
     (``save_probabilities`` just before the measurements) with the device's readout errors
     applied, i.e. what infinitely many shots would give. Index ``i`` of a probability row is
     the logical-qubit bitstring of ``i`` (qubit 0 least significant, like the count keys).
+    ``max_qubits``: see :func:`route_for_aer`.
     """
     backend = fake_backend(device, noise_scale)
-    tqc, physical = _saving_probabilities(_transpile_measured(circuit, backend, layout, seed))
+    tqc, physical = _saving_probabilities(
+        _transpile_measured(circuit, backend, layout, seed, max_qubits))
     # The density-matrix method simulates each circuit once and samples all shots from it
     # (measurements are terminal); Aer truncates the device's idle qubits.
     sim = _density_simulator(backend, noise, seed)
@@ -150,7 +224,8 @@ def counts_expz(counts: dict[str, int], n: int) -> np.ndarray:
 
 def aer_classification(circuit, values: dict[str, float], x: torch.Tensor, y: torch.Tensor,
                        readout, device: str, layout=None, shots: int = 8192, seed: int = 0,
-                       noise: bool = True, noise_scale: float = 1.0) -> dict:
+                       noise: bool = True, noise_scale: float = 1.0,
+                       max_qubits: int = MAX_AER_QUBITS) -> dict:
     """A classifier circuit on ``x`` under Aer's noisy simulation of ``device``.
 
     Returns ``accuracy`` (from ``shots`` shots per input), ``exact_accuracy`` (from Aer's exact
@@ -160,7 +235,7 @@ def aer_classification(circuit, values: dict[str, float], x: torch.Tensor, y: to
     circuit = circuit.bind(values)  # see counts_accuracy: only the inputs stay symbolic
     bindings = [dict(zip(circuit.inputs, row)) for row in x.tolist()]
     counts, probs = aer_outcomes(circuit, bindings, device, layout, shots, seed, noise,
-                                 noise_scale)
+                                 noise_scale, max_qubits)
     n = circuit.n_qubits
     z_shots = np.stack([counts_expz(c, n) for c in counts])
     out = {}
@@ -198,15 +273,14 @@ def aer_energy(circuit, values: dict[str, float], terms, device: str, layout=Non
 
 def aer_energies(circuit, values: dict[str, float], terms, device: str, layout=None,
                  shots: int = 8192, seed: int = 0, noise: bool = True,
-                 noise_scale: float = 1.0) -> tuple[float, float]:
+                 noise_scale: float = 1.0,
+                 max_qubits: int = MAX_AER_QUBITS) -> tuple[float, float]:
     """``(measured, exact)`` VQE energy under Aer with the device's noise model: from
     ``shots`` shots per group, and from Aer's exact probabilities with readout error.
 
     Terms are measured in qubit-wise commuting groups (one circuit per group, with basis
     rotations X: H, Y: Sdg H appended), all groups in one Aer run.
     """
-    from qiskit import transpile
-
     from qnas.tasks.energy import measurement_groups, parity_signs, rotated
 
     groups, const = measurement_groups(terms)
@@ -222,8 +296,7 @@ def aer_energies(circuit, values: dict[str, float], terms, device: str, layout=N
         qc = rotated(circuit, basis).to_qiskit()
         qc.measure_all()
         qcs.append(qc)
-    tqcs = transpile(qcs, backend=backend, initial_layout=list(layout) if layout else None,
-                     optimization_level=1, seed_transpiler=seed)
+    tqcs = [route_for_aer(qc, backend, layout, seed, max_qubits) for qc in qcs]
     saving = [_saving_probabilities(t) for t in tqcs]
     sim = _density_simulator(backend, noise, seed)
     result = sim.run([t for t, _ in saving], shots=shots).result()

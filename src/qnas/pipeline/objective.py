@@ -140,7 +140,8 @@ class ClassificationTask:
         x, y = self.data.x_test[:n], self.data.y_test[:n]
         aer = aer_classification(deployed, values, x, y, self.readout, cfg.device, layout,
                                  cfg.evaluation.shots, cfg.seed,
-                                 noise_scale=cfg.noise.device_scale)
+                                 noise_scale=cfg.noise.device_scale,
+                                 max_qubits=cfg.evaluation.max_aer_qubits)
         p = torch.tensor([trained_values[k] for k in trained.parameters])
         with torch.no_grad():
             clean = accuracy(noiseless_logits(trained, p, x, self.readout), y)
@@ -228,7 +229,8 @@ class EnergyTask:
         cfg = self.cfg
         e, e_exact = aer_energies(deployed, values, self.terms, cfg.device, layout,
                                   cfg.evaluation.shots, cfg.seed,
-                                  noise_scale=cfg.noise.device_scale)
+                                  noise_scale=cfg.noise.device_scale,
+                                  max_qubits=cfg.evaluation.max_aer_qubits)
         p = torch.tensor([trained_values[k] for k in trained.parameters], dtype=torch.float64)
         with torch.no_grad():
             clean = float(noiseless_energy(trained, p, self.terms, torch.complex128))
