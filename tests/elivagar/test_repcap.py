@@ -51,3 +51,37 @@ def test_balanced_sample():
     y = np.array([0] * 10 + [1] * 3)
     idx = balanced_sample(y, 4, np.random.default_rng(0))
     assert sorted(y[idx].tolist()) == [0] * 4 + [1] * 3
+
+
+def _per_sample_states(circuit, theta, x):
+    """The reference: every (parameter vector, input) pair as its own batch row."""
+    from qnas.sim import simulate
+
+    p, m = len(theta), len(x)
+    params = theta.repeat_interleave(m, 0) if circuit.parameters else None
+    inputs = x.repeat(p, 1) if circuit.inputs else None
+    out = simulate(circuit, params, inputs, torch.complex128)
+    return out.expand(p * m, -1).reshape(p, m, -1)
+
+
+@pytest.mark.parametrize("m", [3, 9])  # fewer inputs than amplitudes; more (unitary path)
+@pytest.mark.parametrize("kind", ["encoder_first", "interleaved", "no_inputs", "no_params"])
+def test_output_states_equal_the_per_sample_simulation(kind, m):
+    from qnas.elivagar.repcap import encoder_split, output_states
+    from qnas.ir import Circuit, Op, inp, param
+
+    enc = [Op("ry", (q,), (inp(f"x{q}"),)) for q in range(3)] + [Op("cx", (0, 2))]
+    ansatz = [Op("u3", (1,), (param("a"), param("b"), param("c"))), Op("cx", (1, 0)),
+              Op("crx", (2, 1), (param("d"),)), Op("rz", (0,), (param("e"),))]
+    ops = {"encoder_first": enc + ansatz, "interleaved": ansatz[:2] + enc + ansatz[2:],
+           "no_inputs": ansatz, "no_params": enc}[kind]
+    c = Circuit(3, ops)
+    if kind == "encoder_first":
+        assert encoder_split(c) is not None
+    if kind == "interleaved":
+        assert encoder_split(c) is None
+    gen = torch.Generator().manual_seed(m)
+    theta = torch.rand(4, len(c.parameters), generator=gen, dtype=torch.float64) * 6
+    x = torch.rand(m, 3, generator=gen, dtype=torch.float64) * 3
+    got = output_states(c, theta, x, torch.complex128)
+    torch.testing.assert_close(got, _per_sample_states(c, theta, x), atol=1e-12, rtol=0)

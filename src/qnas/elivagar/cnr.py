@@ -160,15 +160,19 @@ def angle_tvds(dc, replicas: int, rng: np.random.Generator, scale: float = 1.0) 
     k = rng.integers(4, size=(int(replicas), len(c.parameters) + len(c.inputs)))
     angles = torch.tensor(k * (math.pi / 2), dtype=torch.float64)
     params, inputs = angles[:, : len(c.parameters)], angles[:, len(c.parameters) :]
-    chunk = max(1, 2 ** max(0, 8 - c.n_qubits))  # big density batches are slower per row
+    p_all = params if c.parameters else None
+    x_all = inputs if c.inputs else None
+    # One statevector batch (its cost is per op at these sizes), density batches of at most
+    # 2**(8 - n) rows (big density batches are slower per row).
+    clean = dc.probabilities(p_all, x_all, method="statevector", readout_error=False,
+                             dtype=torch.complex128)
+    chunk = max(1, 2 ** max(0, 8 - c.n_qubits))
     out: list[float] = []
     for a in range(0, len(angles), chunk):
         p = params[a : a + chunk] if c.parameters else None
         x = inputs[a : a + chunk] if c.inputs else None
-        clean = dc.probabilities(p, x, method="statevector", readout_error=False,
-                                 dtype=torch.complex128)
         noisy = noisy_probabilities(dc, p, x, scale)
-        out.extend(float(v) for v in tvd(clean, noisy))
+        out.extend(float(v) for v in tvd(clean[a : a + chunk], noisy))
     return out
 
 

@@ -97,19 +97,60 @@ def repcap(circuit, x, y, n_params: int = 32, rng: np.random.Generator | None = 
         raise ValueError(f"RepCap needs >= 2 labelled inputs, got {m} inputs, {len(y)} labels")
     if p_count < 1:
         raise ValueError(f"RepCap needs at least 1 parameter vector, got {n_params}")
-    from qnas.sim import simulate
-
     n_w = len(circuit.parameters)
     theta = torch.tensor(rng.uniform(0, 2 * np.pi, size=(p_count, n_w)), dtype=torch.float32)
-    params = theta.repeat_interleave(m, 0) if n_w else None
-    inputs = x.repeat(p_count, 1) if circuit.inputs else None
-    if params is None and inputs is None:
-        states = simulate(circuit, dtype=dtype).expand(p_count * m, -1)
-    else:
-        states = simulate(circuit, params, inputs, dtype)
-    fid = fidelity_matrices(states.reshape(p_count, m, -1), measured)
+    fid = fidelity_matrices(output_states(circuit, theta, x, dtype), measured)
     return repcap_from_matrix(thresholded(fid).mean(0), y)
 
 
-__all__ = ["balanced_sample", "fidelity_matrices", "repcap", "repcap_from_matrix",
-           "thresholded"]
+def output_states(circuit, theta: torch.Tensor, x: torch.Tensor, dtype=torch.complex64):
+    """Noiseless output states ``[P, M, 2**n]`` of ``circuit`` for every parameter vector
+    (rows of ``theta``, in ``circuit.parameters`` order) and every input (rows of ``x``).
+
+    An encoder-then-ansatz circuit (no parameter before its last input) on a register no
+    larger than the sample runs the ansatz once per parameter vector on the basis states
+    (its unitary's columns) and applies it to the encoded inputs; otherwise each parameter
+    vector is one simulation with the parameters shared by the batch of inputs.
+
+    >>> from qnas.ir import Circuit, Op, inp, param
+    >>> c = Circuit(1, [Op("ry", (0,), (inp("x0"),)), Op("rz", (0,), (param("w"),))])
+    >>> output_states(c, torch.zeros(3, 1), torch.zeros(5, 1)).shape
+    torch.Size([3, 5, 2])
+    """
+    from qnas.sim import simulate
+
+    p_count, m = len(theta), len(x)
+    if not circuit.parameters and not circuit.inputs:
+        return simulate(circuit, dtype=dtype).expand(p_count, m, -1)
+    if not circuit.parameters:
+        return simulate(circuit, None, x, dtype).expand(p_count, -1, -1)
+    if not circuit.inputs:
+        return simulate(circuit, theta, None, dtype)[:, None].expand(-1, m, -1)
+    split = encoder_split(circuit)
+    dim = 2 ** circuit.n_qubits
+    if split is not None and dim <= m:
+        encoder, ansatz = split
+        columns = [circuit.parameters.index(name) for name in ansatz.parameters]
+        encoded = simulate(encoder, None, x, dtype)  # [M, D]
+        basis = torch.eye(dim, dtype=dtype).repeat(p_count, 1)
+        images = simulate(ansatz, theta[:, columns].repeat_interleave(dim, 0), None, dtype,
+                          initial_state=basis).reshape(p_count, dim, dim)  # [P, j, U e_j]
+        return torch.einsum("mj,pjd->pmd", encoded, images)
+    return torch.stack([simulate(circuit, t[None], x, dtype) for t in theta])
+
+
+def encoder_split(circuit):
+    """``(encoder, ansatz)``: the ops up to the last one that reads an input, and the rest,
+    when no op of the first part reads a trainable parameter; else None."""
+    from qnas.ir import INPUT, PARAM, Circuit
+
+    reads = [{getattr(p, "kind", None) for p in op.params} for op in circuit.ops]
+    last = max(i for i, kinds in enumerate(reads) if INPUT in kinds)
+    if any(PARAM in kinds for kinds in reads[: last + 1]):
+        return None
+    return (Circuit(circuit.n_qubits, circuit.ops[: last + 1]),
+            Circuit(circuit.n_qubits, circuit.ops[last + 1 :]))
+
+
+__all__ = ["balanced_sample", "encoder_split", "fidelity_matrices", "output_states", "repcap",
+           "repcap_from_matrix", "thresholded"]
