@@ -143,3 +143,33 @@ def test_genes_encode_decode():
         genes.decode((9,) + (1,) * (len(genes) - 1))
     with pytest.raises(ValueError, match="explicit gate subsets"):
         genes.encode(SubCircuitSpec(1, (((1, 2), 1, 1, 1, 1, 1),)))
+
+
+@pytest.mark.parametrize("space", ["u3cu3", "zzry", "zxxx"])
+def test_masked_supercircuit_equals_each_subcircuit(space):
+    """The SuperCircuit stage trains a SubCircuit as the whole circuit with its dropped
+    weights at 0: the states must be those of the SubCircuit itself."""
+    from qnas.sim import simulate
+
+    sc = SuperCircuit(space, n_qubits=3, max_blocks=3, seed=1, dtype=torch.float64)
+    assert sc.maskable
+    whole, whole_index = sc.subcircuit(sc.full_spec())
+    sampler = UniformSampler(SpecGenes.from_space(sc.space, 3, 3), 0)
+    specs = [sampler.sample(i) for i in range(12)]
+    assert len(set(specs)) > 6
+    init = simulate(Circuit(3, [Op("ry", (q,), (0.3 + q,)) for q in range(3)]),
+                    dtype=torch.complex128)
+    for spec in specs:
+        circuit, index = sc.subcircuit(spec)
+        mask = sc.weight_mask(spec)
+        assert sorted(index.tolist()) == mask.nonzero().flatten().tolist()
+        w = sc.weights.detach()
+        ours = simulate(whole, (w * mask)[whole_index], dtype=torch.complex128,
+                        initial_state=init)
+        ref = simulate(circuit, w[index], dtype=torch.complex128, initial_state=init)
+        np.testing.assert_allclose(ours.numpy(), ref.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("space", ["rxyz", "ibmq_basis", "cz"])
+def test_spaces_with_fixed_gates_are_not_maskable(space):
+    assert not SuperCircuit(space, n_qubits=3, max_blocks=2, seed=0).maskable

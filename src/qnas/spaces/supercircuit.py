@@ -17,6 +17,7 @@ the names of the selected shared weights; ``params = weights[index]``.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -143,6 +144,45 @@ class SuperCircuit(torch.nn.Module):
         out = (circ, torch.tensor(index, dtype=torch.long))
         self._cache[spec] = out
         return out
+
+    @functools.cached_property
+    def maskable(self) -> bool:
+        """Whether every gate of the space is the identity when its parameters are 0, so that
+        a SubCircuit equals the whole SuperCircuit with the weights it drops set to 0
+        (:meth:`weight_mask`): U3/CU3, RZZ/RY, RZX/RXX; not spaces with fixed gates (H, CZ,
+        SX...)."""
+        from qnas.gates import get_gate
+
+        for layer in self.space.layers:
+            g = get_gate(layer.gate)
+            k = g.num_wires or 1
+            if not g.params_for(k) or g.kraus:
+                return False
+            m = g.matrix(torch.zeros(g.params_for(k), dtype=torch.float64), torch.complex128)
+            if not torch.allclose(m, torch.eye(2**k, dtype=torch.complex128), atol=1e-12):
+                return False
+        return True
+
+    def weight_mask(self, spec: SubCircuitSpec) -> torch.Tensor:
+        """``[num_weights]`` bool: the weights that ``spec``'s circuit uses.
+
+        >>> sc = SuperCircuit("u3cu3", n_qubits=2, max_blocks=2, seed=0)
+        >>> sc.weight_mask(SubCircuitSpec(1, ((1, 1),))).nonzero().flatten().tolist()
+        [0, 1, 2, 6, 7, 8]
+        """
+        self.validate_spec(spec)
+        gene_pos = {li: j for j, li in enumerate(self.space.gene_layers)}
+        used: list[int] = []
+        for b in range(spec.n_blocks):
+            for li in self.space.layers_in_block(b):
+                row = self._slots[(b, li)]
+                keep = (range(len(row)) if self.space.layers[li].once
+                        else kept_indices(spec.layers[b][gene_pos[li]]))
+                for g in keep:
+                    used.extend(row[g][1])
+        mask = torch.zeros(self.num_weights, dtype=torch.bool)
+        mask[used] = True
+        return mask
 
     def sub_params(self, spec: SubCircuitSpec) -> torch.Tensor:
         """The (differentiable) shared weights of ``spec``'s circuit, in parameter order."""
