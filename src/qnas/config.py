@@ -191,6 +191,11 @@ class SearchConfig(_Section):
     # coupling map (routing then stays in a small neighbourhood: a 10-qubit design on a
     # 27-qubit device compiles to ~10-14 wires instead of up to 26).
     layouts: str = _opt("any", choices=("any", "connected"))
+    # Every layout search (generation 0 of the co-search and of random search, mapping-only,
+    # the re-choice above) also tries the layout Qiskit's transpiler gives the circuit (the one
+    # the human design is deployed on): on a device with a cycle that fits the design's CU3
+    # ring, random layouts almost never find it.
+    transpiler_layout: bool = False
     # The strategy (qnas.elivagar): quantumnas (SuperCircuit + co-search), elivagar (device-aware
     # candidates ranked by RepCap x CNR**noise_weight, no SuperCircuit) or hybrid (those
     # predictors keep hybrid_keep of `candidates` SubCircuit genomes, the SuperCircuit's noisy
@@ -468,11 +473,13 @@ PRESETS: dict[str, dict] = {
     # the full design on 5 layouts in generation 0, noisy validation accuracy as fitness;
     # since 2026-11-28 connected layouts and the found circuit's layout re-chosen with its
     # trained weights (rows mnist4-{lagos,quito}-connected-refine: +2.1 / +3.7 points over
-    # the same search without them, significant on both).
+    # the same search without them, significant on both); since 2026-11-28 (second session)
+    # every layout search also tries the transpiler's layout (the human design's).
     "quick": {"supercircuit": {"epochs": 40, "sandwich": True},
               "search": {"population": 20, "parents": 5, "mutations": 10, "crossovers": 5,
                          "iterations": 10, "valid_samples": 300, "metric": "accuracy",
-                         "full_layouts": 5, "layouts": "connected", "refine_layouts": 30},
+                         "full_layouts": 5, "layouts": "connected", "refine_layouts": 30,
+                         "transpiler_layout": True},
               "train": {"epochs": 40}, "prune": {"steps": 3, "finetune_epochs": 5}},
     # The paper's recipe (QuantumNAS Sec. 5): 200 epochs, population 40, 10 parents,
     # 20 mutations at p=0.4, 10 crossovers, 40 iterations; Adam 5e-3, batch 256.

@@ -145,6 +145,7 @@ def test_quick_preset_holds_the_robust_search_settings():
     assert (quick.supercircuit.sandwich, quick.search.full_layouts, quick.search.metric,
             quick.search.valid_samples) == (True, 5, "accuracy", 300)
     assert (quick.search.layouts, quick.search.refine_layouts) == ("connected", 30)
+    assert quick.search.transpiler_layout
     assert config_changes(quick.to_dict(), load_config(file=path).to_dict()) == []
 
 

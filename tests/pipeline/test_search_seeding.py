@@ -11,7 +11,8 @@ def test_full_design_genomes_distinct_layouts():
     from qnas.spaces import SpecGenes
 
     ctx = Context(load_config(overrides={"task": "digits4", "device": "quito",
-                                         "model": {"blocks": 2}}))
+                                         "model": {"blocks": 2},
+                                         "search": {"transpiler_layout": False}}))
     genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
     seeds = _full_design_genomes(ctx, genes, 5)
     assert len(seeds) == 5 and len({g.layout for g in seeds}) == 5
@@ -77,3 +78,44 @@ def test_connected_layouts_reach_every_search_of_the_run():
     assert genome_space(ctx, genes).adjacency is not None
     with pytest.raises(ValueError, match="search.layouts"):
         load_config(overrides={"search": {"layouts": "ring"}})
+
+
+def test_transpiler_layout_is_the_human_deployments_and_seeds_every_layout_search(monkeypatch):
+    """With ``search.transpiler_layout`` the layout Qiskit gives the human design (the one the
+    Aer evaluation deploys it on) is a candidate of generation 0 and of the layout searches."""
+    import torch
+
+    from qnas.backends.aer_eval import _transpile_measured, fake_backend
+    from qnas.pipeline.context import Context
+    from qnas.pipeline.stages import baselines
+    from qnas.pipeline.stages.search import full_design_genomes, transpiler_layout
+    from qnas.spaces import SpecGenes
+
+    over = {"task": "digits4", "device": "lagos", "model": {"blocks": 2}, "seed": 3}
+    off = Context(load_config(overrides={**over, "search": {"transpiler_layout": False}}))
+    ctx = Context(load_config(overrides=over))  # the quick preset's default
+    circuit, index = ctx.circuits(ctx.sc.full_spec())
+    assert transpiler_layout(off, circuit) is None
+    values = dict(zip(circuit.parameters, torch.rand(len(index)).tolist()))
+    aer = _transpile_measured(circuit.bind(values), fake_backend("lagos"), None, 3)
+    want = tuple(aer.layout.initial_index_layout(filter_ancillas=True)[:4])
+    assert transpiler_layout(ctx, circuit) == want != (0, 1, 2, 3)
+    genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)
+    seeds = full_design_genomes(ctx, genes, 5)
+    assert [g.layout for g in seeds[:2]] == [want, (0, 1, 2, 3)] and len(seeds) == 5
+    assert full_design_genomes(off, genes, 5)[0].layout == (0, 1, 2, 3)
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def fake_searcher(ctx, run_dir, name, searcher, fitness, progress):
+        seen.extend(g.layout for g in searcher.ask())
+        raise Stop
+
+    monkeypatch.setattr(baselines, "run_searcher", fake_searcher)
+    with pytest.raises(Stop):
+        baselines.best_layout(ctx, None, "x", circuit, torch.zeros(len(index)),
+                              ctx.sc.full_spec(), 4, 0, False, initial=[(6, 5, 3, 1)])
+    assert seen[:2] == [(6, 5, 3, 1), want]

@@ -19,6 +19,7 @@ from qnas.pipeline.stages.search import (
     genome_space,
     layout_adjacency,
     run_searcher,
+    transpiler_layout,
 )
 from qnas.pipeline.stages.train import _spec, model_record, train_equal
 
@@ -85,12 +86,15 @@ def noise_unaware(ctx, run_dir, progress) -> dict:
 
 def best_layout(ctx, run_dir, name: str, circuit, params, spec, n_layouts: int, seed: int,
                 progress, initial=()) -> tuple:
-    """The best of ``initial`` then random layouts (``n_layouts`` in all) for a trained
-    circuit under the device noise; ``(layout, fitness)``. A resumable searcher (store
+    """The best of ``initial``, the transpiler's layout (``search.transpiler_layout``) and
+    random layouts (``n_layouts`` in all) for a trained circuit under the device noise;
+    ``(layout, fitness)``. A resumable searcher (store
     ``<run>/<name>``)."""
     from qnas.search import Genome, RandomSearch, sample_layout
 
     n, n_dev, adjacency = ctx.n_qubits, ctx.target.n_qubits, layout_adjacency(ctx)
+    initial = list(dict.fromkeys(tuple(lay) for lay in
+                                 [*initial, transpiler_layout(ctx, circuit)] if lay is not None))
     searcher = RandomSearch(lambda rng: Genome(spec, sample_layout(n, n_dev, rng, adjacency), ()),
                             n_layouts, seed=seed, batch_size=ctx.cfg.search.population,
                             initial=[Genome(spec, tuple(lay), ()) for lay in initial])

@@ -29,14 +29,36 @@ def genome_space(ctx, genes):
     return GenomeSpace(genes, ctx.target.n_qubits, layout_adjacency(ctx))
 
 
+def transpiler_layout(ctx, circuit) -> tuple[int, ...] | None:
+    """The layout Qiskit's transpiler gives ``circuit`` on the run's device, as the Aer
+    evaluation transpiles a model without a layout (the human design): level 1, the run's
+    seed, measured. None when ``search.transpiler_layout`` is off or the layout is not one
+    the run's searches allow (``search.layouts``)."""
+    if not ctx.cfg.search.transpiler_layout or not ctx.n_qubits:
+        return None
+    from qnas.backends.aer_eval import _transpile_measured, fake_backend
+    from qnas.search.genome import is_connected
+
+    names = list(circuit.parameters) + list(circuit.inputs)
+    bound = circuit.bind({k: 0.5 + 0.01 * i for i, k in enumerate(names)})  # no special angles
+    backend = fake_backend(ctx.cfg.device, ctx.cfg.noise.device_scale)
+    tqc = _transpile_measured(bound, backend, None, ctx.cfg.seed)
+    layout = tuple(tqc.layout.initial_index_layout(filter_ancillas=True)[: circuit.n_qubits])
+    adjacency = layout_adjacency(ctx)
+    return layout if adjacency is None or is_connected(layout, adjacency) else None
+
+
 def full_design_genomes(ctx, genes, n_layouts: int) -> tuple:
-    """The full design on ``n_layouts`` distinct layouts: identity first (when it is a valid
-    layout), then seeded random ones (a random first generation almost never holds the full
-    design, and one bad layout would make it look worse than it is)."""
+    """The full design on ``n_layouts`` distinct layouts: the transpiler's
+    (:func:`transpiler_layout`) and identity first (when valid), then seeded random ones (a
+    random first generation almost never holds the full design, and one bad layout would
+    make it look worse than it is)."""
     space = genome_space(ctx, genes)
     full = genes.encode(ctx.sc.full_spec())
     identity = tuple(range(ctx.n_qubits))
-    layouts = [identity] if space.allows(identity) else []
+    first = [transpiler_layout(ctx, ctx.circuits(ctx.sc.full_spec())[0]) if n_layouts else None,
+             identity if space.allows(identity) else None]
+    layouts = list(dict.fromkeys(lay for lay in first if lay is not None))
     rng = np.random.default_rng(ctx.cfg.seed + 7)
     for _ in range(50 * n_layouts):
         if len(layouts) >= n_layouts:
