@@ -85,7 +85,7 @@ def test_transpiler_layout_is_the_human_deployments_and_seeds_every_layout_searc
     Aer evaluation deploys it on) is a candidate of generation 0 and of the layout searches."""
     import torch
 
-    from qnas.backends.aer_eval import _transpile_measured, fake_backend
+    from qnas.backends.aer_eval import fake_backend, transpile_measured
     from qnas.pipeline.context import Context
     from qnas.pipeline.stages import baselines
     from qnas.pipeline.stages.search import full_design_genomes, transpiler_layout
@@ -97,7 +97,7 @@ def test_transpiler_layout_is_the_human_deployments_and_seeds_every_layout_searc
     circuit, index = ctx.circuits(ctx.sc.full_spec())
     assert transpiler_layout(off, circuit) is None
     values = dict(zip(circuit.parameters, torch.rand(len(index)).tolist()))
-    aer = _transpile_measured(circuit.bind(values), fake_backend("lagos"), None, 3)
+    aer = transpile_measured(circuit.bind(values), fake_backend("lagos"), None, 3)
     want = tuple(aer.layout.initial_index_layout(filter_ancillas=True)[:4])
     assert transpiler_layout(ctx, circuit) == want != (0, 1, 2, 3)
     genes = SpecGenes.from_space(ctx.sc.space, ctx.n_qubits, ctx.sc.max_blocks)

@@ -41,7 +41,8 @@ def fake_backend(name: str, noise_scale: float = 1.0):
 MAX_AER_QUBITS = 12
 
 
-def _transpile_measured(circuit, backend, layout, seed, max_qubits: int = MAX_AER_QUBITS):
+def transpile_measured(circuit, backend, layout, seed, max_qubits: int = MAX_AER_QUBITS):
+    """``circuit`` measured on every qubit and transpiled for Aer (:func:`route_for_aer`)."""
     qc = circuit.to_qiskit()
     qc.measure_all()
     return route_for_aer(qc, backend, layout, seed, max_qubits)
@@ -138,7 +139,7 @@ def aer_outcomes(circuit, bindings: list[dict[str, float]], device: str, layout=
     """
     backend = fake_backend(device, noise_scale)
     tqc, physical = _saving_probabilities(
-        _transpile_measured(circuit, backend, layout, seed, max_qubits))
+        transpile_measured(circuit, backend, layout, seed, max_qubits))
     # The density-matrix method simulates each circuit once and samples all shots from it
     # (measurements are terminal); Aer truncates the device's idle qubits.
     sim = _density_simulator(backend, noise, seed)

@@ -57,9 +57,9 @@ def sampler_counts(circuit, bindings: list[dict[str, float]], backend, layout=No
     """Counts per binding from one SamplerV2 job (one PUB with all parameter values)."""
     from qiskit_ibm_runtime import SamplerV2
 
-    from qnas.backends.aer_eval import _transpile_measured, check_bindings
+    from qnas.backends.aer_eval import check_bindings, transpile_measured
 
-    tqc = _transpile_measured(circuit, backend, layout, seed)
+    tqc = transpile_measured(circuit, backend, layout, seed)
     params = list(tqc.parameters)
     check_bindings(params, bindings)
     sampler = SamplerV2(mode=backend)

@@ -66,21 +66,19 @@ def run(args) -> int:
         print(f"artifacts: {dest}")
         return 0
     if args.action == "ranking":
-        from qnas.cli.options import set_threads
         from qnas.experiments.ranking import rank_row
 
         row = R.get_row(args.row)
-        set_threads(row.config(args.seed, args.data_dir))
+        row.config(args.seed, args.data_dir).runtime.apply_threads()
         path = rank_row(row, args.seed, args.genomes, args.epochs, args.data_dir, args.runs,
                         not args.no_progress)
         print(f"ranking: {path}")
         return 0
     if args.action == "predictors":
-        from qnas.cli.options import set_threads
         from qnas.experiments.predictors import measure_row
 
         row = R.get_row(args.row)
-        set_threads(row.config(args.seed, args.data_dir))
+        row.config(args.seed, args.data_dir).runtime.apply_threads()
         path = measure_row(row, args.seed, args.candidates, args.epochs, args.data_dir,
                            args.runs, not args.no_progress)
         print(f"predictors: {path}")

@@ -75,7 +75,3 @@ def config_from_args(args, extra: dict | None = None) -> Config:
     if cfg.data.dir is None and os.environ.get("QNAS_DATA"):
         cfg = cfg.replace(data={"dir": os.environ["QNAS_DATA"]})
     return cfg
-
-
-def set_threads(cfg: Config) -> None:
-    cfg.runtime.apply_threads()

@@ -141,12 +141,13 @@ def output_states(circuit, theta: torch.Tensor, x: torch.Tensor, dtype=torch.com
 
 def encoder_split(circuit):
     """``(encoder, ansatz)``: the ops up to the last one that reads an input, and the rest,
-    when no op of the first part reads a trainable parameter; else None."""
+    when the circuit reads inputs and no op of the first part reads a trainable parameter;
+    else None."""
     from qnas.ir import INPUT, PARAM, Circuit
 
     reads = [{getattr(p, "kind", None) for p in op.params} for op in circuit.ops]
-    last = max(i for i, kinds in enumerate(reads) if INPUT in kinds)
-    if any(PARAM in kinds for kinds in reads[: last + 1]):
+    last = max((i for i, kinds in enumerate(reads) if INPUT in kinds), default=None)
+    if last is None or any(PARAM in kinds for kinds in reads[: last + 1]):
         return None
     return (Circuit(circuit.n_qubits, circuit.ops[: last + 1]),
             Circuit(circuit.n_qubits, circuit.ops[last + 1 :]))

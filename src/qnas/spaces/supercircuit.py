@@ -126,20 +126,11 @@ class SuperCircuit(torch.nn.Module):
         hit = self._cache.get(spec)
         if hit is not None:
             return hit
-        self.validate_spec(spec)
-        gene_pos = {li: j for j, li in enumerate(self.space.gene_layers)}
         ops: list[Op] = []
         index: list[int] = []
-        for b in range(spec.n_blocks):
-            for li in self.space.layers_in_block(b):
-                layer = self.space.layers[li]
-                row = self._slots[(b, li)]
-                keep = range(len(row)) if layer.once else kept_indices(spec.layers[b][gene_pos[li]])
-                for g in keep:
-                    wires, idx = row[g]
-                    syms = tuple(param(self.weight_names[i]) for i in idx)
-                    ops.append(Op(layer.gate, wires, syms))
-                    index.extend(idx)
+        for gate, wires, idx in self._kept_slots(spec):
+            ops.append(Op(gate, wires, tuple(param(self.weight_names[i]) for i in idx)))
+            index.extend(idx)
         circ = Circuit(self.n_qubits, tuple(ops), tuple(self.weight_names[i] for i in index))
         out = (circ, torch.tensor(index, dtype=torch.long))
         self._cache[spec] = out
@@ -170,19 +161,21 @@ class SuperCircuit(torch.nn.Module):
         >>> sc.weight_mask(SubCircuitSpec(1, ((1, 1),))).nonzero().flatten().tolist()
         [0, 1, 2, 6, 7, 8]
         """
+        mask = torch.zeros(self.num_weights, dtype=torch.bool)
+        mask[[i for _, _, idx in self._kept_slots(spec) for i in idx]] = True
+        return mask
+
+    def _kept_slots(self, spec: SubCircuitSpec):
+        """``(gate, wires, weight indices)`` of every gate ``spec`` keeps, in circuit order."""
         self.validate_spec(spec)
         gene_pos = {li: j for j, li in enumerate(self.space.gene_layers)}
-        used: list[int] = []
         for b in range(spec.n_blocks):
             for li in self.space.layers_in_block(b):
+                layer = self.space.layers[li]
                 row = self._slots[(b, li)]
-                keep = (range(len(row)) if self.space.layers[li].once
-                        else kept_indices(spec.layers[b][gene_pos[li]]))
+                keep = range(len(row)) if layer.once else kept_indices(spec.layers[b][gene_pos[li]])
                 for g in keep:
-                    used.extend(row[g][1])
-        mask = torch.zeros(self.num_weights, dtype=torch.bool)
-        mask[used] = True
-        return mask
+                    yield (layer.gate, *row[g])
 
     def sub_params(self, spec: SubCircuitSpec) -> torch.Tensor:
         """The (differentiable) shared weights of ``spec``'s circuit, in parameter order."""

@@ -34,16 +34,20 @@ def transpiler_layout(ctx, circuit) -> tuple[int, ...] | None:
     evaluation transpiles a model without a layout (the human design): level 1, the run's
     seed, measured. None when ``search.transpiler_layout`` is off or the layout is not one
     the run's searches allow (``search.layouts``)."""
-    if not ctx.cfg.search.transpiler_layout or not ctx.n_qubits:
+    if not ctx.cfg.search.transpiler_layout:
         return None
-    from qnas.backends.aer_eval import _transpile_measured, fake_backend
     from qnas.search.genome import is_connected
 
-    names = list(circuit.parameters) + list(circuit.inputs)
-    bound = circuit.bind({k: 0.5 + 0.01 * i for i, k in enumerate(names)})  # no special angles
-    backend = fake_backend(ctx.cfg.device, ctx.cfg.noise.device_scale)
-    tqc = _transpile_measured(bound, backend, None, ctx.cfg.seed)
-    layout = tuple(tqc.layout.initial_index_layout(filter_ancillas=True)[: circuit.n_qubits])
+    if circuit not in ctx.transpiler_layouts:  # the searches of a run ask for the same ones
+        from qnas.backends.aer_eval import fake_backend, transpile_measured
+
+        names = list(circuit.parameters) + list(circuit.inputs)
+        bound = circuit.bind({k: 0.5 + 0.01 * i for i, k in enumerate(names)})  # no special angles
+        backend = fake_backend(ctx.cfg.device, ctx.cfg.noise.device_scale)
+        tqc = transpile_measured(bound, backend, None, ctx.cfg.seed)
+        ctx.transpiler_layouts[circuit] = tuple(
+            tqc.layout.initial_index_layout(filter_ancillas=True)[: circuit.n_qubits])
+    layout = ctx.transpiler_layouts[circuit]
     adjacency = layout_adjacency(ctx)
     return layout if adjacency is None or is_connected(layout, adjacency) else None
 
