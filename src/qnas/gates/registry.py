@@ -86,11 +86,18 @@ def all_gates() -> dict[str, GateDef]:
     return dict(_REGISTRY)
 
 
+_VALID_SHAPES: set[tuple[str, int, int]] = set()  # (gate, wires, params) that passed
+
+
 def validate_op(op, n_qubits: int, index: int | None = None) -> None:
     """Check an op's gate, wire count, wire range and parameter count."""
+    k = len(op.wires)
+    if ((op.gate, k, len(op.params)) in _VALID_SHAPES and min(op.wires) >= 0
+            and max(op.wires) < n_qubits and (k == 1 or len(set(op.wires)) == k)
+            and all(not isinstance(p, float) or math.isfinite(p) for p in op.params)):
+        return  # fast path: a gate shape seen valid before, wires and values checked here
     where = f"op {index} ({op.gate})" if index is not None else f"op {op.gate}"
     g = get_gate(op.gate)
-    k = len(op.wires)
     if g.num_wires is not None and k != g.num_wires:
         raise ValueError(f"{where}: gate {g.name!r} acts on {g.num_wires} wire(s), got {k}")
     if g.num_wires is None and k < 1:
@@ -112,3 +119,4 @@ def validate_op(op, n_qubits: int, index: int | None = None) -> None:
     for p in op.params:
         if isinstance(p, float) and not math.isfinite(p):
             raise ValueError(f"{where}: parameter is {p}")
+    _VALID_SHAPES.add((op.gate, k, len(op.params)))

@@ -26,10 +26,13 @@ class Op:
     params: tuple[ParamValue, ...] = ()
 
     def __post_init__(self):
-        object.__setattr__(self, "wires", tuple(int(w) for w in self.wires))
-        object.__setattr__(
-            self, "params", tuple(p if isinstance(p, Sym) else float(p) for p in self.params)
-        )
+        w, p = self.wires, self.params
+        if type(w) is not tuple or any(type(v) is not int for v in w):
+            object.__setattr__(self, "wires", tuple(int(v) for v in w))
+        if type(p) is not tuple or any(type(v) is not float and not isinstance(v, Sym)
+                                       for v in p):
+            object.__setattr__(self, "params",
+                               tuple(v if isinstance(v, Sym) else float(v) for v in p))
 
     def to_text(self) -> str:
         head = self.gate

@@ -76,6 +76,7 @@ class NoiseModel:
         if self.twirl_relaxation and self.temperature:
             raise ValueError("twirl_relaxation needs temperature 0 (no excited population)")
         self._cache: dict = {}
+        self._ops_cache: dict = {}  # (gate, wires) -> gate_noise's ops (Ops are immutable)
 
     @classmethod
     def from_target(cls, target, scale: float = 1.0, include_relaxation: bool = True,
@@ -143,6 +144,12 @@ class NoiseModel:
     def gate_noise(self, gate: str, wires: Iterable[int]) -> tuple[Op, ...]:
         """Channel ops inserted after one gate instance (depolarizing, then relaxation)."""
         wires = tuple(int(w) for w in wires)
+        key = (gate, wires)
+        if key not in self._ops_cache:
+            self._ops_cache[key] = self._gate_noise(gate, wires)
+        return self._ops_cache[key]
+
+    def _gate_noise(self, gate: str, wires: tuple[int, ...]) -> tuple[Op, ...]:
         lam, relax = self.instance(gate, wires)
         ops = []
         if lam:
