@@ -98,3 +98,35 @@ def test_cost_table_speedups_and_verdicts(tmp_path):
 def test_search_cost_of_a_run_without_the_stage_is_none():
     res = {"stage_seconds": {"supercircuit": 1.0}, "search": {"n_evaluated": 3}}
     assert search_cost(res, "random") is None and search_cost({"search": {}}, "hybrid") is None
+
+
+def test_a_time_reference_row_sets_the_speed_up_base(tmp_path):
+    """``time_reference = true`` (a QuantumNAS run of today's code beside the cost rows): its
+    search time is the base of the group's speed-ups, the main row stays the accuracy
+    reference; a time reference that has not run leaves the main row's base."""
+    rows_file = tmp_path / "rows.toml"
+    rows_file.write_text(ROWS.replace('name = "m-short"',
+                                      'name = "m-short"\ntime_reference = true'))
+    root = tmp_path / "art"
+    _artifacts(root)
+    table = render_cost(list(load_rows(rows_file).values()), root)
+    q = [c.strip() for c in _line(table, "quantumnas").strip("|").split("|")]
+    e = [c.strip() for c in _line(table, "elivagar").strip("|").split("|")]
+    assert q[5] == "(reference)" and q[9] == "0.5x"  # 100 s of m-short / 200 s
+    assert e[9] == "25x"  # 100 s / 4 s
+    assert "| 100 | 200 fitness | 80 | 1.0x |" in next(
+        ln for ln in table.splitlines() if "| m-short |" in ln)
+    v = [c.strip() for c in _line(table, "elivagar", "vowel4 / lagos").strip("|").split("|")]
+    assert v[4] == "not run"
+    (root / "m-short").rename(tmp_path / "gone")
+    table = render_cost(list(load_rows(rows_file).values()), root)
+    assert [c.strip() for c in _line(table, "elivagar").strip("|").split("|")][9] == "50x"
+
+
+def test_time_reference_must_be_a_boolean(tmp_path):
+    import pytest
+
+    f = tmp_path / "rows.toml"
+    f.write_text(MAIN + 'time_reference = "yes"\n')
+    with pytest.raises(ValueError, match="time_reference must be true or false"):
+        load_rows(f)

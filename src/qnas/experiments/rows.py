@@ -53,6 +53,8 @@ class Row:
     config_file: str | None = None
     settings: dict = field(default_factory=dict, compare=False)
     reuse: dict | None = field(default=None, compare=False)  # {"row": name, "keep": [globs]}
+    # cost table: this row's search time is its (task, device)'s base of the speed-ups
+    time_reference: bool = field(default=False, compare=False)
 
     def config(self, seed: int, data_dir: str | None = None):
         """The run's :class:`~qnas.config.Config` for ``seed``."""
@@ -104,17 +106,20 @@ def load_rows(path: str | Path = ROWS_FILE) -> dict[str, Row]:
     rows = {}
     for i, r in enumerate(data.get("row", [])):
         unknown = set(r) - {"name", "table", "task", "device", "seeds", "config", "set",
-                            "reuse"}
+                            "reuse", "time_reference"}
         if unknown:
             raise ValueError(f"{path}: row {i} has unknown keys {sorted(unknown)}")
         reuse = _reuse(r.get("reuse"), f"{path}: row {i}")
         for key in ("name", "task", "device"):
             if key not in r:
                 raise ValueError(f"{path}: row {i} needs a {key!r}")
+        if not isinstance(r.get("time_reference", False), bool):
+            raise ValueError(f"{path}: row {i}: time_reference must be true or false")
         settings = merge(_dotted(base.get("set", {})), _dotted(r.get("set", {})))
         rows[r["name"]] = Row(r["name"], r.get("table", "main"), r["task"], r["device"],
                               tuple(r.get("seeds", base.get("seeds", [0]))),
-                              r.get("config", base.get("config")), settings, reuse)
+                              r.get("config", base.get("config")), settings, reuse,
+                              r.get("time_reference", False))
     return rows
 
 

@@ -270,6 +270,12 @@ def search_cost(res: dict, strategy: str) -> dict | None:
             "fitness": int(c.get("fitness_evaluations", 0)), "steps": int(c["training_steps"])}
 
 
+def mean_search_seconds(results: dict[int, dict], strategy: str) -> float | None:
+    """Mean :func:`search_cost` seconds over the seeds of a row (None: none ran)."""
+    secs = [c["seconds"] for c in (search_cost(res, strategy) for res in results.values()) if c]
+    return float(np.mean(secs)) if secs else None
+
+
 def _evaluations(cost: dict) -> str:
     parts = [f"{cost[k]} {k}" for k in ("predictor", "fitness") if cost[k]]
     return " + ".join(parts) or "0"
@@ -324,7 +330,9 @@ def render_cost(rows: list[Row], root: Path = ARTIFACTS) -> str:
     """Search cost: per (task, device) of the ``cost`` rows, QuantumNAS and its random-search
     baseline (from the ``main`` row of that task and device), then each cost row's strategy;
     accuracy, paired verdict against QuantumNAS, search wall time, evaluations, training
-    steps and the speed-up of the search against QuantumNAS's."""
+    steps and the speed-up of the search against QuantumNAS's: the mean search time of the
+    group's ``time_reference`` row where it has run (a QuantumNAS run of today's code beside
+    the other cost rows), else of the main row."""
     cost_rows = [r for r in rows if r.table == "cost"]
     groups: dict[tuple[str, str], list[Row]] = {}
     for r in cost_rows:
@@ -338,9 +346,11 @@ def render_cost(rows: list[Row], root: Path = ARTIFACTS) -> str:
         main = {s: res for s, res in main.items() if _deployed(res, "quantumnas") == "quantumnas"}
         base = None
         if main_row is not None:
-            qn = [c["seconds"] for c in (search_cost(res, "quantumnas") for res in main.values())
-                  if c]
-            base = float(np.mean(qn)) if qn else None
+            base = mean_search_seconds(main, "quantumnas")
+        for r in members:
+            if r.time_reference:
+                base = mean_search_seconds(r.results(root), _strategy(r)) or base
+        if main_row is not None:
             body.append(_cost_line(where, "quantumnas", main_row, main, "quantumnas", main, base,
                                    reference=True))
             body.append(_cost_line(where, "random", main_row, main, "random", main, base))
