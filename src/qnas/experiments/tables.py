@@ -344,19 +344,18 @@ def render_cost(rows: list[Row], root: Path = ARTIFACTS) -> str:
             task, device) and _scale(r) == 1.0 and _strategy(r) == "quantumnas"), None)
         main = main_row.results(root) if main_row is not None else {}
         main = {s: res for s, res in main.items() if _deployed(res, "quantumnas") == "quantumnas"}
-        base = None
-        if main_row is not None:
-            base = mean_search_seconds(main, "quantumnas")
+        results_of = {r.name: r.results(root) for r in members}
+        base = mean_search_seconds(main, "quantumnas")
         for r in members:
             if r.time_reference:
-                base = mean_search_seconds(r.results(root), _strategy(r)) or base
+                base = mean_search_seconds(results_of[r.name], _strategy(r)) or base
         if main_row is not None:
             body.append(_cost_line(where, "quantumnas", main_row, main, "quantumnas", main, base,
                                    reference=True))
             body.append(_cost_line(where, "random", main_row, main, "random", main, base))
         for r in members:
             strategy = _strategy(r)
-            results = r.results(root)
+            results = results_of[r.name]
             body.append(_cost_line(where, strategy, r, results,
                                    _deployed(next(iter(results.values()), {}), strategy),
                                    main, base))
