@@ -47,3 +47,14 @@ def test_noisier_placement_scores_lower():
 def test_unknown_mode_names_choices(placed):
     with pytest.raises(ValueError, match="did you mean angles"):
         cnr(placed[2], 2, mode="angle")
+
+
+@pytest.mark.parametrize("mode", ["gates", "angles"])
+def test_plan_free_path_equals_the_planned_one(placed, mode, monkeypatch):
+    """Small registers score through ``qnas.sim.oneshot``; larger ones through plans."""
+    from qnas.sim import oneshot
+
+    _, _, dc = placed
+    small = cnr(dc, 5, np.random.default_rng(3), mode=mode)
+    monkeypatch.setattr(oneshot, "MAX_QUBITS", 0)
+    assert cnr(dc, 5, np.random.default_rng(3), mode=mode) == pytest.approx(small, abs=1e-12)

@@ -141,10 +141,41 @@ def replica_tvds(dc, replicas: int, rng: np.random.Generator, scale: float = 1.0
     for _ in range(int(replicas)):
         rep = clifford_replica(dc.circuit, rng, basis)
         rdc = DeviceCircuit(dataclasses.replace(dc.compiled, circuit=rep))
-        clean = rdc.probabilities(method="statevector", readout_error=False,
-                                  dtype=torch.complex128)
-        noisy = noisy_probabilities(rdc, scale=scale)
-        out.append(float(tvd(clean, noisy)[0]))
+        out.extend(batch_tvds(rdc, None, None, scale))
+    return out
+
+
+def batch_tvds(dc, params, inputs, scale: float = 1.0) -> list[float]:
+    """TVD between the noiseless and the noisy (exact density matrix, readout error)
+    output distributions of ``dc`` for each row of ``params``/``inputs``.
+
+    Small registers (:data:`qnas.sim.oneshot.MAX_QUBITS`) run without simulation plans (a
+    candidate's circuit runs once): one statevector and one density batch. Larger ones use
+    :meth:`~qnas.noisy.DeviceCircuit.probabilities` (Heisenberg picture where it is
+    cheaper), density batches of at most ``2**(8 - n)`` rows (big density batches are
+    slower per row)."""
+    from qnas.sim import oneshot
+
+    c = dc.circuit
+    if c.n_qubits <= oneshot.MAX_QUBITS:
+        from qnas.noise import apply_readout_error
+
+        clean = oneshot.statevector(c, params, inputs).abs() ** 2
+        model = dc.noise_model(scale)
+        noisy = oneshot.probabilities(c, params, inputs, noise=model.gate_noise)
+        clean, noisy = (dc.compiled.logical_probabilities(t) for t in (clean, noisy))
+        noisy = apply_readout_error(noisy, dc.readout_matrices(scale, noisy.dtype))
+        return [float(v) for v in tvd(clean, noisy)]
+    clean = dc.probabilities(params, inputs, method="statevector", readout_error=False,
+                             dtype=torch.complex128)
+    rows = clean.shape[0]
+    chunk = max(1, 2 ** max(0, 8 - c.n_qubits))
+    out: list[float] = []
+    for a in range(0, rows, chunk):
+        p = params[a : a + chunk] if params is not None else None
+        x = inputs[a : a + chunk] if inputs is not None else None
+        noisy = noisy_probabilities(dc, p, x, scale)
+        out.extend(float(v) for v in tvd(clean[a : a + chunk], noisy))
     return out
 
 
@@ -153,27 +184,12 @@ def angle_tvds(dc, replicas: int, rng: np.random.Generator, scale: float = 1.0) 
     inputs at random multiples of pi/2 (module docstring), simulated in batches."""
     c = dc.circuit
     if not c.parameters and not c.inputs:  # nothing to vary: one run is every replica
-        clean = dc.probabilities(method="statevector", readout_error=False,
-                                 dtype=torch.complex128)
-        noisy = noisy_probabilities(dc, scale=scale)
-        return [float(tvd(clean, noisy)[0])] * int(replicas)
+        return batch_tvds(dc, None, None, scale) * int(replicas)
     k = rng.integers(4, size=(int(replicas), len(c.parameters) + len(c.inputs)))
     angles = torch.tensor(k * (math.pi / 2), dtype=torch.float64)
     params, inputs = angles[:, : len(c.parameters)], angles[:, len(c.parameters) :]
-    p_all = params if c.parameters else None
-    x_all = inputs if c.inputs else None
-    # One statevector batch (its cost is per op at these sizes), density batches of at most
-    # 2**(8 - n) rows (big density batches are slower per row).
-    clean = dc.probabilities(p_all, x_all, method="statevector", readout_error=False,
-                             dtype=torch.complex128)
-    chunk = max(1, 2 ** max(0, 8 - c.n_qubits))
-    out: list[float] = []
-    for a in range(0, len(angles), chunk):
-        p = params[a : a + chunk] if c.parameters else None
-        x = inputs[a : a + chunk] if c.inputs else None
-        noisy = noisy_probabilities(dc, p, x, scale)
-        out.extend(float(v) for v in tvd(clean[a : a + chunk], noisy))
-    return out
+    return batch_tvds(dc, params if c.parameters else None, inputs if c.inputs else None,
+                      scale)
 
 
 def cnr(dc, replicas: int = 32, rng: np.random.Generator | None = None,
@@ -193,5 +209,5 @@ def cnr(dc, replicas: int = 32, rng: np.random.Generator | None = None,
     return 1.0 - float(np.mean(fn(dc, replicas, rng, scale)))
 
 
-__all__ = ["CLIFFORDS_1Q", "MODES", "angle_tvds", "clifford_ops", "clifford_replica", "cnr",
-           "physical_device_circuit", "replica_tvds", "tvd"]
+__all__ = ["CLIFFORDS_1Q", "MODES", "angle_tvds", "batch_tvds", "clifford_ops", "clifford_replica",
+           "cnr", "physical_device_circuit", "replica_tvds", "tvd"]

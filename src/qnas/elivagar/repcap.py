@@ -117,26 +117,41 @@ def output_states(circuit, theta: torch.Tensor, x: torch.Tensor, dtype=torch.com
     >>> output_states(c, torch.zeros(3, 1), torch.zeros(5, 1)).shape
     torch.Size([3, 5, 2])
     """
-    from qnas.sim import simulate
+    from qnas.sim import oneshot
 
     p_count, m = len(theta), len(x)
     if not circuit.parameters and not circuit.inputs:
-        return simulate(circuit, dtype=dtype).expand(p_count, m, -1)
+        return noiseless_states(circuit, dtype=dtype).expand(p_count, m, -1)
     if not circuit.parameters:
-        return simulate(circuit, None, x, dtype).expand(p_count, -1, -1)
+        return noiseless_states(circuit, None, x, dtype).expand(p_count, -1, -1)
     if not circuit.inputs:
-        return simulate(circuit, theta, None, dtype)[:, None].expand(-1, m, -1)
+        return noiseless_states(circuit, theta, None, dtype)[:, None].expand(-1, m, -1)
     split = encoder_split(circuit)
     dim = 2 ** circuit.n_qubits
     if split is not None and dim <= m:
         encoder, ansatz = split
         columns = [circuit.parameters.index(name) for name in ansatz.parameters]
-        encoded = simulate(encoder, None, x, dtype)  # [M, D]
+        encoded = noiseless_states(encoder, None, x, dtype)  # [M, D]
+        if circuit.n_qubits <= oneshot.MAX_QUBITS:
+            u = oneshot.unitary(ansatz, theta[:, columns], None, dtype)  # [P, d, j]
+            return torch.einsum("mj,pdj->pmd", encoded, u)
         basis = torch.eye(dim, dtype=dtype).repeat(p_count, 1)
-        images = simulate(ansatz, theta[:, columns].repeat_interleave(dim, 0), None, dtype,
-                          initial_state=basis).reshape(p_count, dim, dim)  # [P, j, U e_j]
-        return torch.einsum("mj,pjd->pmd", encoded, images)
-    return torch.stack([simulate(circuit, t[None], x, dtype) for t in theta])
+        images = noiseless_states(ansatz, theta[:, columns].repeat_interleave(dim, 0), None,
+                                  dtype, initial_state=basis).reshape(p_count, dim, dim)
+        return torch.einsum("mj,pjd->pmd", encoded, images)  # images: [P, j, U e_j]
+    return torch.stack([noiseless_states(circuit, t[None], x, dtype) for t in theta])
+
+
+def noiseless_states(circuit, params=None, inputs=None, dtype=torch.complex64, initial_state=None):
+    """Noiseless statevectors: :func:`qnas.sim.oneshot.statevector` on small registers (each
+    candidate runs once: no plan), else :func:`qnas.simulate`."""
+    from qnas.sim import oneshot
+
+    if circuit.n_qubits <= oneshot.MAX_QUBITS:
+        return oneshot.statevector(circuit, params, inputs, dtype, initial_state)
+    from qnas.sim import simulate as planned
+
+    return planned(circuit, params, inputs, dtype, initial_state=initial_state)
 
 
 def encoder_split(circuit):
