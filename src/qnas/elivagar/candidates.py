@@ -32,6 +32,7 @@ import numpy as np
 
 from qnas.ir import Circuit, Op, param
 from qnas.search.genome import grow_connected
+from qnas.sim.cache import LRUCache
 
 ROTATIONS = ("rz", "rx", "ry")  # trainable where the device has them natively
 ROTATION_SETS = ("native", "rxyz")  # the device's own rotations, or rx/ry/rz everywhere
@@ -154,6 +155,11 @@ def softmax(scores, temperature: float) -> np.ndarray:
     return w / w.sum()
 
 
+# (id(target), qubits) -> (target, mapping_score): an entry holds its target, so that the id
+# cannot be reused while the entry exists.
+_MAPPING_SCORES = LRUCache(maxsize=65536)
+
+
 def sample_mapping(target, n: int, rng: np.random.Generator, draws: int = 32,
                    temperature: float = 0.1) -> tuple[int, ...]:
     """One layout: ``draws`` connected sets (:func:`connected_qubits`), each scored by
@@ -164,13 +170,18 @@ def sample_mapping(target, n: int, rng: np.random.Generator, draws: int = 32,
     (3, 4)
     """
     pool = list(dict.fromkeys(connected_qubits(target, n, rng) for _ in range(int(draws))))
-    scores = np.array([mapping_score(target, qs) for qs in pool])
+    scores = np.array([_MAPPING_SCORES.get((id(target), qs), lambda qs=qs: (
+        target, mapping_score(target, qs)))[1] for qs in pool])
     probs = softmax(scores / scores.max(), temperature)
     return pool[int(rng.choice(len(pool), p=probs))]
 
 
 def _least_used(counts: np.ndarray, rng, temperature: float) -> int:
-    return int(rng.choice(len(counts), p=softmax(-counts, temperature)))
+    """``rng.choice(len(counts), p=softmax(-counts, temperature))``, drawing the same number
+    from the same stream, without ``choice``'s argument checks (a candidate makes ~170)."""
+    cdf = softmax(-counts, temperature).cumsum()
+    cdf /= cdf[-1]
+    return int(cdf.searchsorted(rng.random(), side="right"))
 
 
 def place_gates(target, layout, n_params: int, rng: np.random.Generator, p_2q: float = 0.25,
