@@ -217,6 +217,19 @@ def value_columns(op, pidx: dict, xidx: dict, p_batched: bool):
     return c, sc, of, is_b
 
 
+def circuit_values(circuit: Circuit, params, inputs, device, rdtype):
+    """``(p, x, batch)``: ``params`` and ``inputs`` as checked ``[b, K]`` tensors (or None)
+    in ``circuit``'s order, and the batch size they agree on."""
+    p = check_values(as_value_tensor(params, circuit.parameters, "params", device, rdtype),
+                     circuit.parameters, "params")
+    x = check_values(as_value_tensor(inputs, circuit.inputs, "inputs", device, rdtype),
+                     circuit.inputs, "inputs")
+    sizes = {t.shape[0] for t in (p, x) if t is not None and t.shape[0] != 1}
+    if len(sizes) > 1:
+        raise ValueError(f"params and inputs disagree on the batch size: {sorted(sizes)}")
+    return p, x, sizes.pop() if sizes else 1
+
+
 def value_device(params, inputs, device=None) -> torch.device:
     """``device`` if given, else the device of the first tensor among ``params``/``inputs``
     (CPU when neither is a tensor)."""
@@ -238,14 +251,7 @@ def bind(circuit: Circuit, params, inputs, dtype=torch.complex64, device=None,
     rdtype = _real(dtype)
     circuit = canonical_circuit(circuit)
     device = value_device(params, inputs, device)
-    p = check_values(as_value_tensor(params, circuit.parameters, "params", device, rdtype),
-                     circuit.parameters, "params")
-    x = check_values(as_value_tensor(inputs, circuit.inputs, "inputs", device, rdtype),
-                     circuit.inputs, "inputs")
-    sizes = {t.shape[0] for t in (p, x) if t is not None and t.shape[0] != 1}
-    if len(sizes) > 1:
-        raise ValueError(f"params and inputs disagree on the batch size: {sorted(sizes)}")
-    batch = sizes.pop() if sizes else 1
+    p, x, batch = circuit_values(circuit, params, inputs, device, rdtype)
     p_batched = p is not None and p.shape[0] > 1
     key = ("bind", p_batched, diagonal_fast_path, str(device), rdtype, merge_controlled)
     plan = PLAN_CACHE.get((circuit, key), lambda: _plan(circuit, p_batched, diagonal_fast_path,

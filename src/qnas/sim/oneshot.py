@@ -36,8 +36,8 @@ from __future__ import annotations
 import torch
 
 from qnas.gates import get_gate
-from qnas.ir import INPUT, Circuit, Sym
-from qnas.sim.binding import as_value_tensor, check_values
+from qnas.ir import Circuit
+from qnas.sim.binding import circuit_values, value_columns
 from qnas.sim.cache import LRUCache
 from qnas.sim.kernels import apply_matrix
 
@@ -53,14 +53,7 @@ def value_table(circuit: Circuit, params, inputs, dtype) -> tuple[torch.Tensor, 
     """``([b, 1 + P + F], batch)``: the constant 1, the parameters and the input features of
     every row (checked as :func:`qnas.simulate` checks them)."""
     rdtype = _real(dtype)
-    p = check_values(as_value_tensor(params, circuit.parameters, "params", None, rdtype),
-                     circuit.parameters, "params")
-    x = check_values(as_value_tensor(inputs, circuit.inputs, "inputs", None, rdtype),
-                     circuit.inputs, "inputs")
-    sizes = {t.shape[0] for t in (p, x) if t is not None and t.shape[0] != 1}
-    if len(sizes) > 1:
-        raise ValueError(f"params and inputs disagree on the batch size: {sorted(sizes)}")
-    batch = sizes.pop() if sizes else 1
+    p, x, batch = circuit_values(circuit, params, inputs, None, rdtype)
     cols = [torch.ones(batch, 1, dtype=rdtype)]
     cols += [t.expand(batch, -1) for t in (p, x) if t is not None]
     return torch.cat(cols, 1), batch
@@ -71,8 +64,8 @@ def gate_matrices(circuit: Circuit, table: torch.Tensor, dtype, transform=None) 
     for a Kraus channel. One matrix call per gate name; ``transform`` (e.g. the
     superoperator) is applied to each gate's matrices at once."""
     transform = transform or (lambda m: m)
-    pidx = {n: 1 + i for i, n in enumerate(circuit.parameters)}
-    xidx = {n: 1 + len(pidx) + i for i, n in enumerate(circuit.inputs)}
+    pidx = {n: i for i, n in enumerate(circuit.parameters)}
+    xidx = {n: i for i, n in enumerate(circuit.inputs)}
     groups: dict[str, list] = {}
     out: list = [None] * len(circuit.ops)
     for i, op in enumerate(circuit.ops):
@@ -100,21 +93,9 @@ def gate_matrices(circuit: Circuit, table: torch.Tensor, dtype, transform=None) 
 
 
 def _angles(ops, table: torch.Tensor, pidx: dict, xidx: dict) -> torch.Tensor:
-    cols, scale, offset = [], [], []
-    for op in ops:
-        c, s, o = [], [], []
-        for v in op.params:
-            if isinstance(v, Sym):
-                c.append((xidx if v.kind == INPUT else pidx)[v.name])
-                s.append(v.scale)
-                o.append(v.offset)
-            else:
-                c.append(0)
-                s.append(0.0)
-                o.append(float(v))
-        cols.append(c)
-        scale.append(s)
-        offset.append(o)
+    """``[b, G, P]`` angles of ``ops`` (one gate) from the value table (columns as
+    :func:`qnas.sim.binding.value_columns` numbers them)."""
+    cols, scale, offset = zip(*(value_columns(op, pidx, xidx, True)[:3] for op in ops))
     vals = table[:, torch.tensor(cols)]
     return vals * torch.tensor(scale, dtype=table.dtype) + torch.tensor(offset, dtype=table.dtype)
 
