@@ -152,6 +152,17 @@ def _rows(state: torch.Tensor, batch: int) -> torch.Tensor:
     return state.expand(batch, -1) if state.shape[0] == 1 and batch > 1 else state
 
 
+def _gate_items(circuit: Circuit, params, inputs, dtype) -> tuple[list, int]:
+    """``([(wires, matrix)], batch)`` of a noise-free circuit (a channel op is an error)."""
+    table, batch = value_table(circuit, params, inputs, dtype)
+    mats = gate_matrices(circuit, table, dtype)
+    for op, m in zip(circuit.ops, mats, strict=True):
+        if m is None:
+            raise ValueError(f"noise channel {op.gate!r} needs a density matrix: use "
+                             "qnas.sim.oneshot.density")
+    return [(op.wires, m) for op, m in zip(circuit.ops, mats, strict=True)], batch
+
+
 def statevector(circuit: Circuit, params=None, inputs=None, dtype=torch.complex128,
                 initial_state=None) -> torch.Tensor:
     """Statevectors ``[B, 2**n]`` (Qiskit bit order) of a noise-free ``circuit``, as
@@ -161,15 +172,9 @@ def statevector(circuit: Circuit, params=None, inputs=None, dtype=torch.complex1
     >>> statevector(Circuit(1, [Op("x", (0,))])).real.tolist()
     [[0.0, 1.0]]
     """
-    table, batch = value_table(circuit, params, inputs, dtype)
-    mats = gate_matrices(circuit, table, dtype)
+    items, batch = _gate_items(circuit, params, inputs, dtype)
     n = circuit.n_qubits
     state = _initial(initial_state, n, batch, dtype)
-    for op, m in zip(circuit.ops, mats, strict=True):
-        if m is None:
-            raise ValueError(f"noise channel {op.gate!r} needs a density matrix: use "
-                             "qnas.sim.oneshot.density")
-    items = [(op.wires, m) for op, m in zip(circuit.ops, mats, strict=True)]
     state = run_blocks(state, items, kron_pair,
                        lambda v, wires, m: apply_matrix(v, m, wires, n), _eye(2, dtype))
     return _rows(state, batch)
@@ -184,13 +189,8 @@ def unitary(circuit: Circuit, params=None, inputs=None, dtype=torch.complex128) 
     >>> unitary(Circuit(1, [Op("x", (0,))])).real.tolist()
     [[[0.0, 1.0], [1.0, 0.0]]]
     """
-    table, batch = value_table(circuit, params, inputs, dtype)
-    mats = gate_matrices(circuit, table, dtype)
+    items, batch = _gate_items(circuit, params, inputs, dtype)
     n = circuit.n_qubits
-    for op, m in zip(circuit.ops, mats, strict=True):
-        if m is None:
-            raise ValueError(f"noise channel {op.gate!r} has no unitary")
-    items = [(op.wires, m) for op, m in zip(circuit.ops, mats, strict=True)]
     eye = torch.eye(2**n, dtype=dtype).reshape(1, -1)  # row index = the high n wires
     out = run_blocks(eye, items, kron_pair,
                      lambda v, wires, m: apply_matrix(v, m, tuple(w + n for w in wires), 2 * n),
