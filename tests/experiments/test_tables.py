@@ -110,3 +110,52 @@ set = { "noise.device_scale" = 4.0, "search.layouts" = "connected" }
 """)
     with pytest.raises(ValueError, match="a-x4 and b-x4 have the same noise scale x4"):
         blocks(rows_file, tmp_path / "art")
+
+
+def test_a_named_sweep_gets_its_own_table_and_plot_panel(tmp_path):
+    from qnas.experiments.plots import sweep_points, write_sweep_plot
+
+    rows_file = tmp_path / "rows.toml"
+    rows_file.write_text(ROWS + """
+[[row]]
+name = "ten-x1"
+table = "variant"
+task = "mnist10"
+device = "melbourne"
+sweep = "ten"
+[[row]]
+name = "ten-x4"
+table = "variant"
+task = "mnist10"
+device = "melbourne"
+sweep = "ten"
+set = { "noise.device_scale" = 4.0 }
+[[row]]
+name = "ten-x2"
+table = "variant"
+task = "mnist10"
+device = "melbourne"
+sweep = "ten"
+set = { "noise.device_scale" = 2.0 }
+""")
+    rng = np.random.default_rng(1)
+    for name, acc in (("ten-x1", {"quantumnas": 0.45, "human": 0.45}),
+                      ("ten-x4", {"quantumnas": 0.4, "human": 0.2})):
+        for seed in (0, 1):
+            d = tmp_path / "art" / name / f"seed-{seed}"
+            d.mkdir(parents=True)
+            (d / "results.json").write_text(json.dumps(_results(rng, acc)))
+    b = blocks(rows_file, tmp_path / "art")
+    assert "sweep" not in b  # no table = "sweep" row in this registry
+    lines = [line for line in b["sweep-ten"].splitlines() if line.startswith("| x")]
+    assert [line.split(" | ")[0] for line in lines] == ["| x1", "| x2", "| x4"]
+    assert "not run" in lines[1] and lines[2].rstrip(" |").endswith("vs human)")
+    assert lines[2].split(" | ")[-1].startswith("win")
+    pts = sweep_points(rows_file, tmp_path / "art", "ten")
+    assert [p[0] for p in pts["human"]] == [1.0, 4.0]
+    out = write_sweep_plot(tmp_path / "sweep.png", rows_file, tmp_path / "art")
+    assert out is not None and out.stat().st_size > 1000
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[row]]\nname = "x"\ntask = "mnist4"\ndevice = "lagos"\nsweep = 2\n')
+    with pytest.raises(ValueError, match="sweep must be a series name"):
+        load_rows(bad)

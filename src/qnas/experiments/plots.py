@@ -1,7 +1,8 @@
 """The noise-sweep plot of ``docs/results.md``: accuracy against the device-noise scale.
 
-Points of different models at the same scale are offset sideways a little, so that equal
-values stay visible; error bars are the standard deviation over seeds.
+One panel per noise sweep (:func:`qnas.experiments.tables.sweep_series`). Points of different
+models at the same scale are offset sideways a little, so that equal values stay visible;
+error bars are the standard deviation over seeds.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ PLOT = REPO / "docs" / "plots" / "noise_sweep.png"
 SHOWN = ("quantumnas", "human", "mapping_only", "noise_unaware", "random")
 
 
-def sweep_points(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS) -> dict:
-    """``{model: [(scale, mean, sd), ...]}`` of the sweep rows (and their x1 main row)."""
-    from qnas.experiments.tables import _scale, sweep_rows
+def sweep_points(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS,
+                 series: str = "sweep") -> dict:
+    """``{model: [(scale, mean, sd), ...]}`` of one noise sweep's finished rows (``series``:
+    a name of :func:`qnas.experiments.tables.sweep_series`)."""
+    from qnas.experiments.tables import _scale, sweep_series
 
+    rows = sweep_series(list(load_rows(rows_file).values())).get(series, [])
     out: dict = {m: [] for m in SHOWN}
-    for row in sorted(sweep_rows(list(load_rows(rows_file).values())), key=_scale):
+    for row in sorted(rows, key=_scale):
         results = row.results(root)
         if not results:
             continue
@@ -34,27 +38,44 @@ def sweep_points(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS) -> dict:
     return {m: pts for m, pts in out.items() if pts}
 
 
+def _title(rows: list, name: str) -> str:
+    what = ", ".join(sorted({f"{r.task} / {r.device}" for r in rows}))
+    if name == "sweep":
+        return f"{what} (main rows' settings)"
+    return what if {f"{r.task}-{r.device}" for r in rows} == {name} else f"{what} ({name})"
+
+
 def write_sweep_plot(path: Path = PLOT, rows_file: Path = ROWS_FILE,
                      root: Path = ARTIFACTS) -> Path | None:
-    """Write the plot (None when no sweep row has finished)."""
-    pts = sweep_points(rows_file, root)
-    if not pts:
+    """Write the plot, one panel per noise sweep with a finished row (None when none has)."""
+    from qnas.experiments.tables import sweep_series
+
+    series = sweep_series(list(load_rows(rows_file).values()))
+    panels = [(name, rows, sweep_points(rows_file, root, name))
+              for name, rows in series.items()]
+    panels = [p for p in panels if p[2]]
+    if not panels:
         return None
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for i, (m, p) in enumerate(pts.items()):
-        s, mean, sd = (np.array(c) for c in zip(*p))
-        off = s * (1 + 0.03 * (i - len(pts) / 2))  # log axis: a relative offset
-        ax.errorbar(off, mean, yerr=sd, marker="os^vD"[i % 5], capsize=3, label=m)
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("device noise scale (gate and readout errors x s, T1/T2 / s)")
-    ax.set_ylabel("Aer exact noisy test accuracy")
-    ax.legend(loc="lower left", fontsize=8, framealpha=0.8)
-    ax.grid(alpha=0.3)
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.4 * len(panels), 4.2), squeeze=False)
+    for ax, (name, rows, pts) in zip(axes[0], panels, strict=True):
+        for i, (m, p) in enumerate(pts.items()):
+            s, mean, sd = (np.array(c) for c in zip(*p))
+            off = s * (1 + 0.03 * (i - len(pts) / 2))  # log axis: a relative offset
+            ax.errorbar(off, mean, yerr=sd, marker="os^vD"[i % 5], capsize=3, label=m)
+        ax.set_xscale("log", base=2)
+        scales = sorted({x for p in pts.values() for x, _, _ in p})
+        ax.set_xticks(scales, [f"x{x:g}" for x in scales])
+        ax.minorticks_off()
+        ax.set_title(_title(rows, name), fontsize=10)
+        ax.set_xlabel("device noise scale (gate and readout errors x s, T1/T2 / s)")
+        ax.set_ylabel("Aer exact noisy test accuracy")
+        ax.legend(loc="lower left", fontsize=8, framealpha=0.8)
+        ax.grid(alpha=0.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)

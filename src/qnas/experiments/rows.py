@@ -55,6 +55,8 @@ class Row:
     reuse: dict | None = field(default=None, compare=False)  # {"row": name, "keep": [globs]}
     # cost table: this row's search time is its (task, device)'s base of the speed-ups
     time_reference: bool = field(default=False, compare=False)
+    # noise sweep: the series (``sweep = "name"`` in rows.toml) this row is one scale of
+    sweep: str | None = field(default=None, compare=False)
 
     def config(self, seed: int, data_dir: str | None = None):
         """The run's :class:`~qnas.config.Config` for ``seed``."""
@@ -106,7 +108,7 @@ def load_rows(path: str | Path = ROWS_FILE) -> dict[str, Row]:
     rows = {}
     for i, r in enumerate(data.get("row", [])):
         unknown = set(r) - {"name", "table", "task", "device", "seeds", "config", "set",
-                            "reuse", "time_reference"}
+                            "reuse", "time_reference", "sweep"}
         if unknown:
             raise ValueError(f"{path}: row {i} has unknown keys {sorted(unknown)}")
         reuse = _reuse(r.get("reuse"), f"{path}: row {i}")
@@ -115,11 +117,13 @@ def load_rows(path: str | Path = ROWS_FILE) -> dict[str, Row]:
                 raise ValueError(f"{path}: row {i} needs a {key!r}")
         if not isinstance(r.get("time_reference", False), bool):
             raise ValueError(f"{path}: row {i}: time_reference must be true or false")
+        if not isinstance(r.get("sweep", ""), str) or r.get("sweep") == "":
+            raise ValueError(f"{path}: row {i}: sweep must be a series name (a string)")
         settings = merge(_dotted(base.get("set", {})), _dotted(r.get("set", {})))
         rows[r["name"]] = Row(r["name"], r.get("table", "main"), r["task"], r["device"],
                               tuple(r.get("seeds", base.get("seeds", [0]))),
                               r.get("config", base.get("config")), settings, reuse,
-                              r.get("time_reference", False))
+                              r.get("time_reference", False), r.get("sweep"))
     return rows
 
 

@@ -383,11 +383,12 @@ def blocks(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS) -> dict[str, str
     def of(table):
         return [r for r in rows if r.table == table]
 
-    sweep = sweep_rows(rows)
+    sweeps = {(name if name == "sweep" else f"sweep-{name}"): render_sweep(series, root)
+              for name, series in sweep_series(rows).items()}
     return {"main": render_classification(of("main"), root),
             "variants": render_classification(of("variant"), root),
             "vqe": render_vqe(of("vqe"), root),
-            "sweep": render_sweep(sweep, root) if sweep else "",
+            **sweeps,
             "times": render_times(rows, root),
             "ranking": render_ranking(),
             "cost": render_cost(rows, root),
@@ -400,6 +401,25 @@ def sweep_rows(rows: list[Row]) -> list[Row]:
     sweep = [r for r in rows if r.table == "sweep"]
     return sweep + [r for r in rows if r.table == "main" and any(
         _same_setting(r, s) for s in sweep)]
+
+
+def sweep_series(rows: list[Row]) -> dict[str, list[Row]]:
+    """Every noise sweep by name: ``"sweep"`` (the ``table = "sweep"`` rows with their x1 main
+    row, the document's ``sweep`` block) and each ``sweep = "name"`` series of rows.toml
+    (block ``sweep-name``); a series without a finished row still gets its table.
+
+    >>> from qnas.experiments.rows import ROWS_FILE, load_rows
+    >>> "sweep" in sweep_series(list(load_rows(ROWS_FILE).values()))
+    True
+    """
+    out: dict[str, list[Row]] = {}
+    default = sweep_rows(rows)
+    if default:
+        out["sweep"] = default
+    for r in rows:
+        if r.sweep is not None:
+            out.setdefault(r.sweep, []).append(r)
+    return out
 
 
 def _same_setting(main: Row, sweep: Row) -> bool:
