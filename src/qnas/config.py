@@ -206,6 +206,9 @@ class SearchConfig(_Section):
     noise_weight: float = _opt(0.25, lo=0.0)  # w of RepCap x CNR**w
     cnr_replicas: int = _opt(32, lo=1)  # Clifford replicas per candidate
     cnr_mode: str = _opt("angles", choices=("gates", "angles"))  # see qnas.elivagar.cnr
+    # CNR's noisy simulation: density (exact), pauli (Clifford replicas, twirled relaxation,
+    # no density matrix: qnas.elivagar.twirled), auto (density up to 6 qubits, then pauli)
+    cnr_method: str = _opt("auto", choices=("auto", "density", "pauli"))
     repcap_params: int = _opt(32, lo=1)  # random parameter vectors of RepCap
     repcap_per_class: int = _opt(16, lo=2)  # labelled RepCap inputs per class
     candidate_params: int | None = _opt(None, lo=1)  # elivagar: trainable angles (8 per qubit)

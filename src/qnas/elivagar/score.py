@@ -47,19 +47,21 @@ def candidate_seed(candidate, seed: int = 0) -> np.random.Generator:
 class PredictorFitness:
     """``candidate -> RepCap x CNR**noise_weight`` (higher is better); picklable.
 
-    ``x``/``y``: the labelled RepCap sample; ``circuits``: ``spec -> (circuit, index)`` for
+    ``x``/``y``: the labelled RepCap sample; ``cnr_mode`` / ``cnr_method``: see
+    :func:`qnas.elivagar.cnr.cnr`; ``circuits``: ``spec -> (circuit, index)`` for
     genomes (e.g. the pipeline's SubCircuit cache); ``measured``: RepCap's measured wires
     (None: full-state fidelity; see :mod:`qnas.elivagar.repcap`).
     """
 
     def __init__(self, target, x, y, *, replicas: int = 32, repcap_params: int = 32,
                  noise_weight: float = 0.25, cnr_mode: str = "gates", measured=None,
-                 circuits=None, seed: int = 0, scale: float = 1.0):
+                 circuits=None, seed: int = 0, scale: float = 1.0, cnr_method: str = "auto"):
         self.target, self.x, self.y = target, x, y
         self.replicas, self.repcap_params = int(replicas), int(repcap_params)
         self.noise_weight, self.cnr_mode = float(noise_weight), cnr_mode
         self.measured = None if measured is None else tuple(measured)
         self.circuits, self.seed, self.scale = circuits, int(seed), float(scale)
+        self.cnr_method = cnr_method
 
     def circuit(self, candidate):
         """The logical circuit of ``candidate`` (a Candidate or a genome)."""
@@ -91,7 +93,8 @@ class PredictorFitness:
         from qnas.elivagar.repcap import repcap
 
         rng = candidate_seed(candidate, self.seed)
-        c = cnr(self.device_circuit(candidate), self.replicas, rng, self.scale, self.cnr_mode)
+        c = cnr(self.device_circuit(candidate), self.replicas, rng, self.scale, self.cnr_mode,
+                self.cnr_method)
         r = repcap(self.circuit(candidate), self.x, self.y, self.repcap_params, rng,
                    self.measured)
         return {"cnr": c, "repcap": r, "score": composite(r, c, self.noise_weight)}

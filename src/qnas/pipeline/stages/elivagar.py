@@ -61,7 +61,7 @@ def predictor_fitness(ctx, circuits=None):
     return PredictorFitness(ctx.target, x, y, replicas=s.cnr_replicas,
                             repcap_params=s.repcap_params, noise_weight=s.noise_weight,
                             cnr_mode=s.cnr_mode, measured=tuple(range(ctx.n_qubits)),
-                            circuits=circuits, seed=ctx.cfg.seed)
+                            circuits=circuits, seed=ctx.cfg.seed, cnr_method=s.cnr_method)
 
 
 def predictor_search(ctx, run_dir, name: str, candidates, fitness, progress):
