@@ -98,6 +98,35 @@ def test_local_in_process_and_process_pool_identical(tmp_path):
     assert a[1] == b[1] and len(a[1]) == a[0].n_evaluated
 
 
+class _Counting:
+    """Counts its own calls: a worker that keeps one unpickled copy counts on."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, x):
+        import os
+
+        self.calls += 1
+        return x, os.getpid(), self.calls
+
+
+def test_process_pool_ships_the_callable_once_per_worker():
+    fn = _Counting()
+    with LocalExecutor(workers=2) as ex:
+        first = list(ex.map(fn, range(8)))
+        second = list(ex.map(fn, range(8, 16)))
+    out = first + second
+    assert [x for x, _, _ in out] == list(range(16))  # submission order
+    per_pid: dict = {}
+    for _, pid, calls in out:
+        per_pid.setdefault(pid, []).append(calls)
+    assert sum(len(v) for v in per_pid.values()) == 16
+    for counts in per_pid.values():  # one copy per worker, kept across both maps
+        assert sorted(counts) == list(range(1, len(counts) + 1))
+    assert fn.calls == 0  # nothing ran in the driver
+
+
 def test_executor_errors_and_laziness():
     with pytest.raises(ValueError, match="workers"):
         LocalExecutor(workers=-1)
