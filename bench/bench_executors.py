@@ -1,4 +1,5 @@
-"""Search-stage time with each executor: local (in-process), dask and ray (``--workers``).
+"""Search-stage time with each executor: local (in-process), pool (the local executor's process
+pool), dask and ray (``--workers`` each).
 
 The same co-searches as ``qnas run`` (the quick digits4 row by default): the noise-adaptive
 co-search (stage ``search``) and the noise-unaware one (stage ``baseline_noise_unaware``'s
@@ -86,7 +87,8 @@ def child(args) -> None:
     fitness = ctx.fitness(ctx.sc.weights, noise)
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
-    ex = make_executor(kind, args.workers if kind != "local" else 0)
+    # "pool": the local executor's process pool (``--executor local --workers N``)
+    ex = make_executor("local" if kind == "pool" else kind, 0 if kind == "local" else args.workers)
     with ex:
         res = run_search(search, fitness, store, ex, progress=False)
         t_search = time.perf_counter() - t0
@@ -118,7 +120,7 @@ def main(argv=None) -> int:
     ap.add_argument("--preset", default="quick")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--executors", default="local,dask,ray")
+    ap.add_argument("--executors", default="local,pool,dask,ray")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--supercircuit-epochs", type=int, default=None)
     ap.add_argument("--iterations", type=int, default=None, help="search.iterations")
