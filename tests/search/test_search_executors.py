@@ -93,7 +93,7 @@ def digits():
 
 def test_local_in_process_and_process_pool_identical(tmp_path):
     a = run(tmp_path, LocalExecutor(workers=0), "inproc")
-    b = run(tmp_path, LocalExecutor(workers=2), "pool")
+    b = run(tmp_path, LocalExecutor(workers=2, overlap=False), "pool")
     assert a[0].population == b[0].population and a[0].best_genome == b[0].best_genome
     assert a[1] == b[1] and len(a[1]) == a[0].n_evaluated
 
@@ -113,7 +113,7 @@ class _Counting:
 
 def test_process_pool_ships_the_callable_once_per_worker():
     fn = _Counting()
-    with LocalExecutor(workers=2) as ex:
+    with LocalExecutor(workers=2, overlap=False, preload=()) as ex:
         first = list(ex.map(fn, range(8)))
         second = list(ex.map(fn, range(8, 16)))
     out = first + second
@@ -125,6 +125,16 @@ def test_process_pool_ships_the_callable_once_per_worker():
     for counts in per_pid.values():  # one copy per worker, kept across both maps
         assert sorted(counts) == list(range(1, len(counts) + 1))
     assert fn.calls == 0  # nothing ran in the driver
+
+
+def test_process_pool_starts_only_when_it_can_pay_and_then_shares_the_work():
+    with LocalExecutor(workers=2, preload=()) as ex:  # a short job: no pool started
+        assert list(ex.map(abs, [-1, -2, 3])) == [1, 2, 3]
+        assert ex.stats["local"] == 3 and ex.stats["remote"] == 0 and ex.stats["start_s"] is None
+    with LocalExecutor(workers=2, preload=(), start_after_s=0.0) as ex:
+        out = [list(ex.map(abs, range(-40, 0))) for _ in range(3)]
+        assert out == [list(range(40, 0, -1))] * 3
+        assert ex.stats["local"] + ex.stats["remote"] == 120 and ex.stats["local"] >= 1
 
 
 def test_executor_errors_and_laziness():

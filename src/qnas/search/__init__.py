@@ -13,7 +13,13 @@
 
 from qnas.search.driver import SearchResult, run_search
 from qnas.search.evolution import Constraints, EvolutionSearch
-from qnas.search.executors import DaskExecutor, Executor, LocalExecutor, RayExecutor
+from qnas.search.executors import (
+    DaskExecutor,
+    Executor,
+    LocalExecutor,
+    ProcessExecutor,
+    RayExecutor,
+)
 from qnas.search.genome import (
     Genome,
     GenomeSpace,
@@ -37,6 +43,7 @@ __all__ = [
     "Genome",
     "GenomeSpace",
     "LocalExecutor",
+    "ProcessExecutor",
     "ParetoSelection",
     "RandomSearch",
     "RayExecutor",

@@ -2,7 +2,8 @@
 
 Order (not completion time) decides what the search is told, so results are identical
 whichever executor runs. ``LocalExecutor(workers=0 or 1)`` runs in-process;
-``workers >= 2`` uses a ``ProcessPoolExecutor`` (the function and genomes must pickle).
+``workers >= 2`` runs a :class:`ProcessExecutor`, a local process pool scheduled like the
+clusters below (the function and genomes must pickle).
 
 ``DaskExecutor`` / ``RayExecutor`` (libraries imported lazily) run on a cluster: a new local
 one with ``workers`` single-threaded processes, or an existing one at ``address``
@@ -69,48 +70,29 @@ class Executor:
 
 
 class LocalExecutor(Executor):
-    """In-process (``workers`` 0/1) or a process pool of ``workers`` processes.
+    """In-process (``workers`` 0/1) or, with ``workers >= 2``, a :class:`ProcessExecutor` of
+    that many local processes (``kwargs`` go to it)."""
 
-    The pool gets each ``map``'s items as ``2 x workers`` contiguous chunks, and the callable
-    once per worker process: it is pickled once per ``map`` and unpickled by a worker only
-    when that pickle is new to it, so a fitness keeps its caches (compiled circuits,
-    simulation plans) from one generation to the next, as on a cluster.
-    """
-
-    def __init__(self, workers: int = 0, mp_context: str | None = None):
+    def __init__(self, workers: int = 0, **kwargs):
         if int(workers) < 0:
             raise ValueError(f"workers must be >= 0, got {workers}")
         self.workers = int(workers)
-        self.mp_context = mp_context
-        self._pool = None
+        self._pool = ProcessExecutor(self.workers, **kwargs) if self.workers >= 2 else None
 
-    def _get_pool(self):
-        if self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            ctx = multiprocessing.get_context(self.mp_context) if self.mp_context else None
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
-        return self._pool
+    @property
+    def stats(self) -> dict:
+        return self._pool.stats if self._pool is not None else {}
 
     def map(self, fn, items):
-        items = list(items)
-        if self.workers <= 1 or len(items) <= 1:
-            return (fn(x) for x in items)
-        blob = pickle.dumps(fn)
-        digest = hashlib.sha256(blob).hexdigest()
-        n = min(len(items), 2 * self.workers)
-        cuts = [len(items) * i // n for i in range(n + 1)]
-        pool = self._get_pool()
-        futures = [pool.submit(_run_chunk, digest, blob, 0, items[a:b])
-                   for a, b in zip(cuts, cuts[1:])]
-        chunks = _in_order(futures, lambda f: f.result()[0], lambda f: f.cancel())
-        return (y for chunk in chunks for y in chunk)
+        if self._pool is None:
+            return (fn(x) for x in list(items))
+        return self._pool.map(fn, items)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Shut the pool down (a local pool closes in a fraction of a second: by default
+        this waits for it, so no pool outlives its executor)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+            self._pool.close(wait)
 
 
 def _in_order(futures: list, get, cancel) -> Iterator[Any]:
@@ -466,6 +448,68 @@ class ClusterExecutor(Executor):
             while self._thread.is_alive():
                 self._thread.join(0.05)
         _LIVE.discard(self)
+
+
+class ProcessExecutor(ClusterExecutor):
+    """A pool of ``workers`` local processes, scheduled as a cluster (module docstring):
+    started once the driver has evaluated for ``start_after_s`` seconds, the callable
+    unpickled once per worker (a fitness keeps its caches across generations), chunks sized
+    from the measured evaluation time, the driver helping until every worker has answered.
+    Workers start from a ``forkserver`` that imports ``preload`` once, where the platform has
+    one (``mp_context``: another start method; a plain ``fork`` of a process that has run
+    torch can deadlock in its OpenMP pool).
+
+    >>> with ProcessExecutor(2, overlap=False, preload=()) as ex:
+    ...     list(ex.map(abs, [-1, 2, -3]))
+    [1, 2, 3]
+    """
+
+    engine = "processes"
+
+    def __init__(self, workers: int = 2, threads: int = 1, mp_context: str | None = None,
+                 preload: Sequence[str] = QNAS_PRELOAD, **kwargs):
+        super().__init__(None, workers, threads, preload=preload, **kwargs)
+        self.mp_context = mp_context
+        self._pool = None
+
+    def _start(self):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, wait
+
+        method = self.mp_context
+        if method is None and "forkserver" in multiprocessing.get_all_start_methods():
+            method = "forkserver"
+        ctx = multiprocessing.get_context(method) if method else None
+        if method == "forkserver":
+            ctx.set_forkserver_preload(list(self.preload))
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx,
+                                         initializer=_warm_worker,
+                                         initargs=(self.threads, self.preload))
+        wait([self._pool.submit(os.getpid) for _ in range(self.workers)])
+
+    def _dumps(self, fn):
+        return pickle.dumps(fn)
+
+    def _ship(self, blob):
+        return blob
+
+    def _submit(self, digest, handle, items):
+        return self._pool.submit(_run_chunk, digest, handle, self.threads, items)
+
+    def _done(self, future):
+        return future.done()
+
+    def _get(self, future):
+        return future.result()
+
+    def _cancel(self, futures):
+        for f in futures:
+            f.cancel()
+
+    def _shutdown(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 def _quiet(names: Iterable[str], level: int = logging.WARNING) -> None:
