@@ -23,7 +23,7 @@ matrix does not mind.
 
 ``method`` picks the noisy simulation: ``"density"`` (the exact density matrix, the device's
 relaxation as it is), ``"pauli"`` (:mod:`qnas.elivagar.twirled`: Clifford replicas under
-Pauli-twirled relaxation, no density matrix, exact for that twirled noise; ~15x faster at
+Pauli-twirled relaxation, no density matrix, exact for that twirled noise; ~55x faster at
 10 qubits) or ``"auto"`` (the default: the density matrix up to
 :data:`qnas.sim.oneshot.MAX_QUBITS` qubits, above it ``"pauli"`` where the replicas are
 Clifford, else the density matrix).

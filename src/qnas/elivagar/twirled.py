@@ -165,8 +165,9 @@ def _flip_log_characters(circuit: Circuit, tables: list, noise, rows: int):
 
 
 def _op_tables(circuit: Circuit, mats: list, rows: int) -> list:
-    """Per op: its conjugation table ``[R, 2k, 2k]`` (or None where it maps every generator
-    to itself, e.g. ``x``, ``rz(pi)``: nothing to update)."""
+    """Per op: its conjugation table, ``[2k, 2k]`` for a gate shared by the rows, ``[R, 2k,
+    2k]`` for one that reads them (or None where it maps every generator to itself, e.g.
+    ``x``, ``rz(pi)``: nothing to update)."""
     out: list = [None] * len(mats)
     by_size: dict[int, list] = {}
     for i, m in enumerate(mats):
@@ -174,13 +175,18 @@ def _op_tables(circuit: Circuit, mats: list, rows: int) -> list:
             raise NotClifford(f"op {circuit.ops[i].gate} is a channel inside the circuit")
         by_size.setdefault(m.shape[-1], []).append(i)
     for d, ops in by_size.items():
-        batch = torch.stack([mats[i].expand(rows, d, d) if mats[i].dim() == 2 else mats[i]
-                             for i in ops], 1)  # [R, G, d, d]
-        tables = clifford_tables(batch)  # [R, G, 2k, 2k]
-        eye = np.eye(tables.shape[-1], dtype=bool)
-        for j, i in enumerate(ops):
-            t = tables[:, j]
-            out[i] = None if np.array_equal(t, np.broadcast_to(eye, t.shape)) else t
+        eye = np.eye(2 * (d.bit_length() - 1), dtype=bool)
+        shared = [i for i in ops if mats[i].dim() == 2]  # one table for every row
+        per_row = [i for i in ops if mats[i].dim() == 3]
+        groups = [(shared, torch.stack([mats[i] for i in shared]) if shared else None),
+                  (per_row, torch.stack([mats[i] for i in per_row], -3) if per_row else None)]
+        for idx, batch in groups:  # batch: [G, d, d] or [R, G, d, d]
+            if batch is None:
+                continue
+            tables = clifford_tables(batch)
+            for j, i in enumerate(idx):
+                t = tables[..., j, :, :]
+                out[i] = None if np.array_equal(t, np.broadcast_to(eye, t.shape)) else t
     return out
 
 

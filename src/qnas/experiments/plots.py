@@ -21,9 +21,16 @@ def sweep_points(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS,
                  series: str = "sweep") -> dict:
     """``{model: [(scale, mean, sd), ...]}`` of one noise sweep's finished rows (``series``:
     a name of :func:`qnas.experiments.tables.sweep_series`)."""
-    from qnas.experiments.tables import _scale, sweep_series
+    from qnas.experiments.tables import sweep_series
 
     rows = sweep_series(list(load_rows(rows_file).values())).get(series, [])
+    return _points(rows, root)
+
+
+def _points(rows: list, root: Path) -> dict:
+    """:func:`sweep_points` of a list of rows."""
+    from qnas.experiments.tables import _scale
+
     out: dict = {m: [] for m in SHOWN}
     for row in sorted(rows, key=_scale):
         results = row.results(root)
@@ -51,8 +58,7 @@ def write_sweep_plot(path: Path = PLOT, rows_file: Path = ROWS_FILE,
     from qnas.experiments.tables import sweep_series
 
     series = sweep_series(list(load_rows(rows_file).values()))
-    panels = [(name, rows, sweep_points(rows_file, root, name))
-              for name, rows in series.items()]
+    panels = [(name, rows, _points(rows, root)) for name, rows in series.items()]
     panels = [p for p in panels if p[2]]
     if not panels:
         return None

@@ -95,15 +95,6 @@ class LocalExecutor(Executor):
             self._pool.close(wait)
 
 
-def _in_order(futures: list, get, cancel) -> Iterator[Any]:
-    try:
-        for f in futures:
-            yield get(f)
-    finally:  # an error or an abandoned iterator: drop what has not run yet
-        for f in futures:
-            cancel(f)
-
-
 # ---------------------------------------------------------------- worker side (any engine)
 
 _WORKER_FNS: OrderedDict[str, Callable] = OrderedDict()  # pickle digest -> callable
