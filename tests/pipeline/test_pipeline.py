@@ -200,3 +200,35 @@ def test_refine_layouts_rechecks_the_searched_layout_with_trained_weights(tmp_pa
     assert len(fits) == 5 and tuple(rec["searched_layout"]) in fits  # searched + 4 random
     assert fits[tuple(rec["layout"])] == max(fits.values())
     assert res["table"][0]["layout"] == rec["layout"]
+
+
+def test_a_run_with_workers_shares_one_started_pool_and_matches_in_process(tmp_path,
+                                                                           monkeypatch):
+    """`--workers 2`: one process pool for every search of the run, started when the run
+    begins (warm by the first search) and closed at its end; results as in-process."""
+    import qnas.pipeline.run as run_module
+    from qnas.search import executors
+
+    made = []
+    real = executors.run_executor
+
+    def spy(*a, **k):  # and wait for the workers, as a real run's SuperCircuit training does
+        made.append(real(*a, **k))
+        made[-1].start(wait=True)
+        return made[-1]
+
+    monkeypatch.setattr(run_module, "run_executor", spy)
+    local = _run(tmp_path, "local", seed=3)
+    pooled = _run(tmp_path, "pool", seed=3, runtime={"workers": 2})
+    def timeless(x):  # wall and CPU times differ, nothing else may
+        if isinstance(x, dict):
+            return {k: timeless(v) for k, v in x.items() if k not in ("seconds", "cpu_seconds")}
+        return [timeless(v) for v in x] if isinstance(x, list) else x
+
+    assert timeless(pooled["table"]) == timeless(local["table"])
+    assert timeless(pooled["search"]) == timeless(local["search"])
+    pool = made[1]._pool
+    assert pool is not None and pool.stats["start_s"] is not None  # started, then shared
+    assert pool.stats["shipped"] >= 3  # co-search's, random search's, noise-unaware's fitness
+    assert pool.stats["remote"] > 0  # the workers evaluated candidates
+    assert pool._closed and not pool._thread.is_alive()  # closed when the run ended

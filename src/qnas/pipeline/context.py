@@ -67,6 +67,7 @@ class Context:
         self.sc = SuperCircuit(cfg.space, self.n_qubits, cfg.model.blocks, seed=cfg.seed)
         self.circuits = SubCircuitCache(self.sc, self.task.encoder)
         self.transpiler_layouts: dict = {}  # circuit -> Qiskit's layout (stages.search)
+        self.executor = None  # the searches' executor for a whole run (qnas.pipeline.run)
 
     def initial_weights(self, index, scratch: bool = False):
         """Start of a SubCircuit's training: inherited SuperCircuit weights or a fresh draw."""

@@ -19,6 +19,7 @@ from qnas.config import RESUME_FREE, Config
 from qnas.pipeline.context import Context
 from qnas.pipeline.stages import baselines, evaluate, prune, report, search, supercircuit, train
 from qnas.rundir import RunDir
+from qnas.search.executors import run_executor
 
 
 def run_pipeline(cfg: Config, out: Path, resume: bool = False, progress: bool = True,
@@ -27,11 +28,24 @@ def run_pipeline(cfg: Config, out: Path, resume: bool = False, progress: bool = 
 
     Sets torch's thread count to ``runtime.threads`` (default 1, like ``qnas run``: small
     circuits run fastest on one thread, and much slower on several that share busy cores).
+    With ``runtime.workers`` / ``runtime.executor`` the searches share one executor, whose
+    workers start with the run (:func:`~qnas.search.executors.run_executor`).
     """
     cfg.runtime.apply_threads()
     ctx = Context(cfg)  # loads data, device and SuperCircuit: bad input fails before any file
     run_dir = RunDir.open(out, cfg.to_dict(), resume, free=RESUME_FREE,
                           defaults=Config().to_dict())
+    rt = cfg.runtime
+    ctx.executor = run_executor(rt.executor, rt.workers, rt.address)
+    try:
+        return _stages(ctx, run_dir, progress, log)
+    finally:
+        ctx.executor.close()
+        ctx.executor = None
+
+
+def _stages(ctx, run_dir, progress, log) -> dict:
+    cfg = ctx.cfg
     if cfg.search.strategy != "quantumnas":  # training-free predictors: stages/elivagar.py
         from qnas.pipeline.stages import elivagar
 

@@ -62,6 +62,9 @@ class Executor:
     def close(self) -> None:
         pass
 
+    def start(self, wait: bool = True) -> None:
+        """Start the executor's workers, if it has any (in the background unless ``wait``)."""
+
     def __enter__(self):
         return self
 
@@ -82,6 +85,10 @@ class LocalExecutor(Executor):
     @property
     def stats(self) -> dict:
         return self._pool.stats if self._pool is not None else {}
+
+    def start(self, wait: bool = True) -> None:
+        if self._pool is not None:
+            self._pool.start(wait)
 
     def map(self, fn, items):
         if self._pool is None:
@@ -747,6 +754,22 @@ class RayExecutor(ClusterExecutor):
 
             ray.shutdown()
             self._started = False
+
+
+def run_executor(kind: str = "local", workers: int = 0, address: str | None = None,
+                 **kwargs) -> Executor:
+    """The executor that every search of one run shares (:func:`make_executor`'s arguments),
+    its workers started at once in the background: a pool or cluster created when a run
+    begins starts while the SuperCircuit trains and is warm when the first search needs it,
+    instead of costing each search its start-up (close it when the run ends).
+
+    >>> with run_executor("local", 0) as ex:
+    ...     list(ex.map(abs, [-2]))
+    [2]
+    """
+    executor = make_executor(kind, workers, address, **kwargs)
+    executor.start(wait=False)
+    return executor
 
 
 def make_executor(kind: str = "local", workers: int = 0, address: str | None = None,

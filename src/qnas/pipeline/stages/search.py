@@ -74,12 +74,15 @@ def full_design_genomes(ctx, genes, n_layouts: int) -> tuple:
 
 
 def run_searcher(ctx, run_dir, name: str, searcher, fitness, progress: bool):
-    """Run ``searcher`` against ``fitness`` with the store ``<run>/<name>`` (resumable)."""
+    """Run ``searcher`` against ``fitness`` with the store ``<run>/<name>`` (resumable), on
+    the run's executor (``ctx.executor``), else on one made for this search."""
     from qnas.search import SearchStore, run_search
     from qnas.search.executors import make_executor
 
     rt = ctx.cfg.runtime
     store = SearchStore(run_dir.root / name, device=ctx.cfg.device, seed=ctx.cfg.seed)
+    if ctx.executor is not None:  # the run's own (qnas.pipeline.run): started, kept open
+        return run_search(searcher, fitness, store, ctx.executor, progress=progress), store
     with make_executor(rt.executor, rt.workers, rt.address) as executor:
         res = run_search(searcher, fitness, store, executor, progress=progress)
     return res, store
