@@ -31,6 +31,11 @@ def test_score_depends_on_the_candidate_only(setup):
     assert [again(c) for c in reversed(cands)] == first[::-1]
     s = fit.components(cands[0])
     assert s["score"] == pytest.approx(s["repcap"] * s["cnr"] ** 0.25)
+    # scores are remembered in this process, not shipped: a pickle is the settings alone
+    assert fit.knows(cands[0])
+    fresh = pickle.loads(pickle.dumps(fit))
+    assert not fresh.knows(cands[0])
+    assert fresh.components(cands[0]) == s
 
 
 def test_candidate_search_resumes_after_a_crash(setup, tmp_path):

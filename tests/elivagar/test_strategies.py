@@ -36,6 +36,8 @@ def test_elivagar_runs_without_supercircuit_and_resumes(tmp_path, monkeypatch):
     cost = found["cost"]
     assert cost["training_steps"] == 0 and cost["cnr_simulations"] == 2 * 3 * cost[
         "predictor_evaluations"] and cost["wall_seconds"] > 0
+    # the recorded top candidates were scored by this process already: not simulated again
+    assert cost["predictor_evaluations"] == found["n_evaluated"] == 5
     top = found["top"][0]
     assert top["score"] == pytest.approx(found["fitness"])
     assert top["layout"] == found["layout"]

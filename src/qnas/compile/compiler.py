@@ -162,6 +162,21 @@ def compile_args(circuit: Circuit, target, layout, optimization_level: int):
     return tg, lay, int(optimization_level)
 
 
+def warm_up() -> None:
+    """Load Qiskit's transpiler stage plugins now rather than in the first :func:`compile`.
+
+    A process's first preset pass manager imports every installed plugin (Qiskit's,
+    qiskit-aer's, qiskit-ibm-runtime's entry points: ~0.8 s here). Search worker processes
+    call this when they start (:mod:`qnas.search.executors` runs each preloaded module's
+    ``warm_up``), so their first candidate costs what the others do.
+
+    >>> warm_up()
+    """
+    from qiskit.transpiler import generate_preset_pass_manager
+
+    generate_preset_pass_manager(optimization_level=1, basis_gates=["cx", "rz", "sx", "x"])
+
+
 def _compile(circuit: Circuit, tg: Target, lay, level: int, seed: int) -> CompiledCircuit:
     from qiskit import transpile
     from qiskit.transpiler import CouplingMap

@@ -62,6 +62,10 @@ class PredictorFitness:
         self.measured = None if measured is None else tuple(measured)
         self.circuits, self.seed, self.scale = circuits, int(seed), float(scale)
         self.cnr_method = cnr_method
+        self._known: dict = {}  # candidate key -> components, in this process only
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_known": {}}  # workers get the settings, not the scores
 
     def circuit(self, candidate):
         """The logical circuit of ``candidate`` (a Candidate or a genome)."""
@@ -87,8 +91,25 @@ class PredictorFitness:
                 pass
         return device_circuit(circuit, self.target, candidate.layout)
 
+    @staticmethod
+    def _key(candidate) -> str:
+        from qnas.search import candidate_key
+
+        return candidate_key(candidate.spec, candidate.layout)
+
+    def knows(self, candidate) -> bool:
+        """Whether this process has scored ``candidate`` already (no new simulation)."""
+        return self._key(candidate) in self._known
+
     def components(self, candidate) -> dict:
-        """``{"cnr", "repcap", "score"}`` of ``candidate``."""
+        """``{"cnr", "repcap", "score"}`` of ``candidate`` (remembered: the search record
+        asks again for its best candidates)."""
+        key = self._key(candidate)
+        if key not in self._known:
+            self._known[key] = self._components(candidate)
+        return dict(self._known[key])
+
+    def _components(self, candidate) -> dict:
         from qnas.elivagar.cnr import cnr
         from qnas.elivagar.repcap import repcap
 

@@ -32,16 +32,16 @@ def run_pipeline(cfg: Config, out: Path, resume: bool = False, progress: bool = 
     workers start with the run (:func:`~qnas.search.executors.run_executor`).
     """
     cfg.runtime.apply_threads()
-    ctx = Context(cfg)  # loads data, device and SuperCircuit: bad input fails before any file
-    run_dir = RunDir.open(out, cfg.to_dict(), resume, free=RESUME_FREE,
-                          defaults=Config().to_dict())
     rt = cfg.runtime
-    ctx.executor = run_executor(rt.executor, rt.workers, rt.address)
+    executor = run_executor(rt.executor, rt.workers, rt.address)  # its workers start now
     try:
+        ctx = Context(cfg)  # loads data, device, SuperCircuit: bad input fails before any file
+        run_dir = RunDir.open(out, cfg.to_dict(), resume, free=RESUME_FREE,
+                              defaults=Config().to_dict())
+        ctx.executor = executor
         return _stages(ctx, run_dir, progress, log)
     finally:
-        ctx.executor.close()
-        ctx.executor = None
+        executor.close()
 
 
 def _stages(ctx, run_dir, progress, log) -> dict:

@@ -49,8 +49,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 # Modules each cluster worker imports when it starts (the search's fitness), so a worker that
-# cannot import qnas fails at once with a clear message rather than at its first candidate.
-QNAS_PRELOAD = ("qnas.pipeline.fitness", "qnas.noisy")
+# cannot import qnas fails at once with a clear message rather than at its first candidate;
+# a preloaded module's ``warm_up()`` then runs once (the compiler's loads Qiskit's plugins).
+QNAS_PRELOAD = ("qnas.pipeline.fitness", "qnas.noisy", "qnas.compile.compiler")
 
 
 class Executor:
@@ -118,14 +119,19 @@ def _set_threads(threads: int) -> None:
 
 
 def _warm_worker(threads: int, preload: Sequence[str]) -> int:
-    """Run once per worker at start-up: import ``preload`` and limit the torch threads."""
+    """Run once per worker at start-up: import ``preload`` (and run each module's
+    ``warm_up()``, if it has one) and limit the torch threads."""
     import importlib
 
     if threads > 0:
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             os.environ.setdefault(var, str(threads))
+    if threads == 1:  # Qiskit's own threads too (Sabre's parallel trials): Qiskit's flag
+        os.environ.setdefault("QISKIT_IN_PARALLEL", "TRUE")  # for its own worker processes
     for name in preload:
-        importlib.import_module(name)
+        warm = getattr(importlib.import_module(name), "warm_up", None)
+        if callable(warm):
+            warm()
     _set_threads(threads)
     return os.getpid()
 

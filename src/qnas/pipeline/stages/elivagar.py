@@ -120,12 +120,13 @@ def elivagar_search(ctx, run_dir, progress) -> dict:
     searcher = predictor_search(ctx, run_dir, "search_elivagar", candidates, fitness, progress)
     t = time.perf_counter()
     ranked = searcher.ranking()
+    again = sum(not fitness.knows(c) for c, _ in ranked[:TOP_RECORDED])  # scored elsewhere
     top = [dict(c.to_dict(), **fitness.components(c)) for c, _ in ranked[:TOP_RECORDED]]
     extra += time.perf_counter() - t
     best, score = ranked[0]
     n = len(ranked)
-    cost = {"wall_seconds": searcher.seconds + extra, "circuit_evaluations": n + len(top),
-            **predictor_cost(ctx, n + len(top)), "training_steps": 0}
+    cost = {"wall_seconds": searcher.seconds + extra, "circuit_evaluations": n + again,
+            **predictor_cost(ctx, n + again), "training_steps": 0}
     return {"strategy": "elivagar", "circuit": best.circuit.to_text(),
             "layout": list(best.layout), "fitness": score, "n_evaluated": n,
             "best_by_generation": best_by_batch(searcher), "top": top, "cost": cost}
