@@ -128,13 +128,18 @@ def results_of(path: Path) -> list:
     return [(r["key"], r["fitness"]) for r in rows]
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def row_arguments(ap: argparse.ArgumentParser) -> None:
+    """The row and pool size every executor benchmark takes (the quick digits4 row, 2)."""
     ap.add_argument("--task", default="digits4")
     ap.add_argument("--device", default="santiago")
     ap.add_argument("--preset", default="quick")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    row_arguments(ap)
     ap.add_argument("--executors", default="local,pool,dask,ray")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--supercircuit-epochs", type=int, default=None)

@@ -55,13 +55,11 @@ def one_run(args, workers: int, out: Path) -> dict:
 
 
 def main(argv=None) -> int:
+    from bench_executors import row_arguments  # this script's folder is on sys.path
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--task", default="digits4")
-    ap.add_argument("--device", default="santiago")
-    ap.add_argument("--preset", default="quick")
-    ap.add_argument("--seed", type=int, default=0)
+    row_arguments(ap)
     ap.add_argument("--data-dir", default=None)
-    ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default=str(BENCH / "results" / "run_workers.json"))
     args = ap.parse_args(argv)
