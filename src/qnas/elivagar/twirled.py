@@ -56,18 +56,10 @@ class NotClifford(ValueError):
 def _pauli_basis(k: int) -> tuple[torch.Tensor, np.ndarray]:
     """``(paulis [4**k, d, d], bits [4**k, 2k])``: every ``k``-qubit Pauli (label char i on
     the op's wire i, the most significant) and its ``(x_0, z_0, x_1, z_1, ...)`` bits."""
-    from qnas.noise.channels import pauli_labels
+    from qnas.noise.channels import _pauli_stack, pauli_labels
 
-    one = {"I": [[1, 0], [0, 1]], "X": [[0, 1], [1, 0]], "Y": [[0, -1j], [1j, 0]],
-           "Z": [[1, 0], [0, -1]]}
-    mats, bits = [], []
-    for label in pauli_labels(k):
-        m = torch.ones(1, 1, dtype=torch.complex128)
-        for ch in label:
-            m = torch.kron(m, torch.tensor(one[ch], dtype=torch.complex128))
-        mats.append(m)
-        bits.append([b for ch in label for b in (ch in "XY", ch in "ZY")])
-    return torch.stack(mats), np.array(bits, dtype=bool)
+    bits = [[b for ch in label for b in (ch in "XY", ch in "ZY")] for label in pauli_labels(k)]
+    return _pauli_stack(k, torch.complex128, "cpu"), np.array(bits, dtype=bool)
 
 
 def clifford_tables(mats: torch.Tensor) -> np.ndarray:
