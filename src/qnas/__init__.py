@@ -12,6 +12,9 @@ from qnas.compile import CompiledCircuit, compile
 from qnas.devices import Target
 from qnas.ir import Circuit, Op, Sym, inp, param
 from qnas.sim import PauliSum, expval, expz, probabilities, sample_counts, simulate
+from qnas.sim.allocator import tune_malloc
+
+tune_malloc()  # keep freed state buffers for reuse (qnas.sim.allocator; QNAS_TUNE_MALLOC=0: off)
 
 __version__ = "0.1.0"
 
