@@ -130,3 +130,25 @@ def test_time_reference_must_be_a_boolean(tmp_path):
     f.write_text(MAIN + 'time_reference = "yes"\n')
     with pytest.raises(ValueError, match="time_reference must be true or false"):
         load_rows(f)
+
+
+def test_cost_plot_points_and_file(tmp_path):
+    """The search-cost plot shows QuantumNAS (the main row) and every finished cost row of a
+    (task, device) at its mean search time and accuracy; groups with nothing run are left
+    out."""
+    from qnas.experiments.plots import cost_points, write_cost_plot
+
+    rows_file = tmp_path / "rows.toml"
+    rows_file.write_text(ROWS)
+    root = tmp_path / "art"
+    _artifacts(root)
+    (panel,) = cost_points(rows_file, root)  # vowel4 / lagos: nothing ran
+    assert panel["where"] == "mnist4 / lagos" and panel["base"] == 200.0
+    by_row = {p[1]: p for p in panel["points"]}
+    assert set(by_row) == {"m", "m-eli", "m-hyb", "m-short"}
+    assert by_row["m"][:3] == ("quantumnas", "m", 200.0)
+    assert by_row["m-eli"][:3] == ("elivagar", "m-eli", 4.0)
+    assert by_row["m-hyb"][2] == 110.0 and by_row["m-hyb"][4] == 0.0  # one seed: no spread
+    assert panel["reference"] == by_row["m"][3]
+    out = write_cost_plot(tmp_path / "cost.png", rows_file, root)
+    assert out.stat().st_size > 10_000

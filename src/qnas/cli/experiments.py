@@ -93,10 +93,10 @@ def run(args) -> int:
             return 1
         print(f"{DOC} is up to date")
         return 0
-    from qnas.experiments.plots import write_sweep_plot
+    from qnas.experiments.plots import write_cost_plot, write_sweep_plot
 
     if new != old:
         DOC.write_text(new)
-    path = write_sweep_plot()
-    print(f"wrote {DOC}" + (f" and {path}" if path else ""))
+    paths = [str(p) for p in (write_sweep_plot(), write_cost_plot()) if p]
+    print(f"wrote {DOC}" + (f" and {', '.join(paths)}" if paths else ""))
     return 0

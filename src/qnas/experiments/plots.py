@@ -1,8 +1,14 @@
-"""The noise-sweep plot of ``docs/results.md``: accuracy against the device-noise scale.
+"""The plots of ``docs/results.md``, rebuilt from the committed artifacts by
+``qnas experiments tables``.
 
-One panel per noise sweep (:func:`qnas.experiments.tables.sweep_series`). Points of different
-models at the same scale are offset sideways a little, so that equal values stay visible;
-error bars are the standard deviation over seeds.
+* ``noise_sweep.png``: accuracy against the device-noise scale, one panel per noise sweep
+  (:func:`qnas.experiments.tables.sweep_series`). Points of different models at the same
+  scale are offset sideways a little, so that equal values stay visible.
+* ``search_cost.png``: Aer accuracy against search time, one panel per (task, device) of the
+  search-cost table, with issue 13's goal regions (>= 50x less search time within 2 points
+  of QuantumNAS; >= 10x).
+
+Error bars are the standard deviation over seeds.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import numpy as np
 from qnas.experiments.rows import ARTIFACTS, REPO, ROWS_FILE, load_rows
 
 PLOT = REPO / "docs" / "plots" / "noise_sweep.png"
+COST_PLOT = REPO / "docs" / "plots" / "search_cost.png"
 SHOWN = ("quantumnas", "human", "mapping_only", "noise_unaware", "random")
 
 
@@ -82,6 +89,107 @@ def write_sweep_plot(path: Path = PLOT, rows_file: Path = ROWS_FILE,
         ax.set_ylabel("Aer exact noisy test accuracy")
         ax.legend(loc="lower left", fontsize=8, framealpha=0.8)
         ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+STRATEGY_STYLE = {"quantumnas": ("tab:blue", "o"), "random": ("tab:gray", "v"),
+                  "elivagar": ("tab:orange", "s"), "hybrid": ("tab:green", "D")}
+
+
+def cost_points(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS) -> list[dict]:
+    """Per (task, device) of the search-cost table with a finished row: ``where``, ``base``
+    (QuantumNAS's search seconds), ``reference`` (its mean Aer exact accuracy) and
+    ``points``: ``(strategy, row name, mean search seconds, mean accuracy, sd)`` of QuantumNAS
+    (the main row) and every finished cost row."""
+    from qnas.experiments.tables import _deployed, _strategy, cost_groups, search_cost
+
+    out = []
+    for g in cost_groups(list(load_rows(rows_file).values()), root):
+        runs = [("quantumnas", g["main_row"], g["main"], "quantumnas")] if g["main"] else []
+        for r in g["members"]:
+            res = g["results"][r.name]
+            if res:
+                strategy = _strategy(r)
+                runs.append((strategy, r, res, _deployed(next(iter(res.values())), strategy)))
+        points = []
+        for strategy, row, results, model in runs:
+            secs = [c["seconds"] for c in (search_cost(x, strategy) for x in results.values())
+                    if c]
+            acc = [x["evaluations"][model]["aer_exact_acc"] for x in results.values()
+                   if model in x["evaluations"]]
+            if secs and acc:
+                points.append((strategy, row.name, float(np.mean(secs)), float(np.mean(acc)),
+                               float(np.std(acc, ddof=1)) if len(acc) > 1 else 0.0))
+        if points and g["base"]:
+            ref = [p[3] for p in points if p[1] == getattr(g["main_row"], "name", None)]
+            out.append({"where": g["where"], "base": g["base"],
+                        "reference": ref[0] if ref else None, "points": points})
+    return out
+
+
+def _short(name: str, where: str) -> str:
+    """A row's name without its ``task-device-`` prefix."""
+    task, device = (w.strip() for w in where.split("/"))
+    prefix = f"{task}-{device}-"
+    return name[len(prefix):] if name.startswith(prefix) else name
+
+
+def write_cost_plot(path: Path = COST_PLOT, rows_file: Path = ROWS_FILE,
+                    root: Path = ARTIFACTS) -> Path | None:
+    """Write the search-cost plot (module docstring); None when no cost row has run."""
+    panels = cost_points(rows_file, root)
+    if not panels:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols = min(2, len(panels))
+    rows_n = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(7.2 * cols, 5.0 * rows_n), squeeze=False)
+    for ax, panel in zip(axes.flat, panels):
+        base, ref = panel["base"], panel["reference"]
+        pts = panel["points"]
+        secs = [p[2] for p in pts]
+        lo, hi = min(secs + [base / 50]) / 2, max(secs + [base]) * 2
+        y0 = min(p[3] - p[4] for p in pts) - 0.03
+        y1 = max(p[3] + p[4] for p in pts) + 0.03
+        if ref is not None:
+            y0, y1 = min(y0, ref - 0.05), max(y1, ref + 0.03)
+            ax.fill_between([lo, base / 50], ref - 0.02, y1, color="tab:orange", alpha=0.15,
+                            lw=0, label="goal: >= 50x less, within 2 points")
+            ax.axhline(ref, color="tab:blue", lw=0.8, ls=":")
+        for x, text in ((base / 10, "10x less"), (base / 50, "50x less")):
+            ax.axvline(x, color="k", lw=0.6, ls="--")
+            ax.annotate(text, (x, 0.98), xycoords=("data", "axes fraction"), fontsize=8,
+                        ha="right", va="top", rotation=90)
+        seen = set()
+        main_name = pts[0][1] if pts and pts[0][0] == "quantumnas" else None
+        below = {id(p) for i, p in enumerate(sorted(pts, key=lambda p: p[2])) if i % 2}
+        for point in pts:
+            strategy, name, sec, acc, sd = point
+            color, marker = STRATEGY_STYLE.get(strategy, ("k", "x"))
+            ax.errorbar(sec, acc, yerr=sd, color=color, marker=marker, capsize=3,
+                        ls="none", label=None if strategy in seen else strategy)
+            seen.add(strategy)
+            text = "main row" if name == main_name else _short(name, panel["where"])
+            ax.annotate(text, (sec, acc), fontsize=6.5, textcoords="offset points",
+                        xytext=(4, -9 if id(point) in below else 3))  # neighbours alternate
+        ax.set_xscale("log")
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(y0, y1)
+        ax.set_title(panel["where"], fontsize=10)
+        ax.set_xlabel("search time (s, one core; QuantumNAS: SuperCircuit + co-search)")
+        ax.set_ylabel("Aer exact noisy test accuracy")
+        ax.legend(loc="lower left", fontsize=8, framealpha=0.8)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.axis("off")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)

@@ -326,20 +326,18 @@ def _cost_line(where: str, strategy: str, row: Row, results: dict[int, dict], mo
             f"{int(np.mean([c['steps'] for c in costs]))}", bound[1] + speedup]
 
 
-def render_cost(rows: list[Row], root: Path = ARTIFACTS) -> str:
-    """Search cost: per (task, device) of the ``cost`` rows, QuantumNAS and its random-search
-    baseline (from the ``main`` row of that task and device), then each cost row's strategy;
-    accuracy, paired verdict against QuantumNAS, search wall time, evaluations, training
-    steps and the speed-up of the search against QuantumNAS's: the mean search time of the
-    group's ``time_reference`` row where it has run (a QuantumNAS run of today's code beside
-    the other cost rows), else of the main row."""
-    cost_rows = [r for r in rows if r.table == "cost"]
+def cost_groups(rows: list[Row], root: Path = ARTIFACTS) -> list[dict]:
+    """The ``cost`` rows grouped by (task, device), each group a dict: ``where`` ("task /
+    device"), ``main_row`` (the QuantumNAS row of the main table at noise x1, or None) and
+    its QuantumNAS ``main`` results by seed, the cost rows (``members``) and their
+    ``results`` by row name, and ``base``, the QuantumNAS search seconds the speed-ups divide
+    (the group's ``time_reference`` row where it has run, else the main row's)."""
     groups: dict[tuple[str, str], list[Row]] = {}
-    for r in cost_rows:
-        groups.setdefault((r.task, r.device), []).append(r)
-    body = []
+    for r in rows:
+        if r.table == "cost":
+            groups.setdefault((r.task, r.device), []).append(r)
+    out = []
     for (task, device), members in groups.items():
-        where = f"{task} / {device}"
         main_row = next((r for r in rows if r.table == "main" and (r.task, r.device) == (
             task, device) and _scale(r) == 1.0 and _strategy(r) == "quantumnas"), None)
         main = main_row.results(root) if main_row is not None else {}
@@ -349,6 +347,22 @@ def render_cost(rows: list[Row], root: Path = ARTIFACTS) -> str:
         for r in members:
             if r.time_reference:
                 base = mean_search_seconds(results_of[r.name], _strategy(r)) or base
+        out.append({"where": f"{task} / {device}", "main_row": main_row, "main": main,
+                    "members": members, "results": results_of, "base": base})
+    return out
+
+
+def render_cost(rows: list[Row], root: Path = ARTIFACTS) -> str:
+    """Search cost: per (task, device) of the ``cost`` rows, QuantumNAS and its random-search
+    baseline (from the ``main`` row of that task and device), then each cost row's strategy;
+    accuracy, paired verdict against QuantumNAS, search wall time, evaluations, training
+    steps and the speed-up of the search against QuantumNAS's: the mean search time of the
+    group's ``time_reference`` row where it has run (a QuantumNAS run of today's code beside
+    the other cost rows), else of the main row."""
+    body = []
+    for g in cost_groups(rows, root):
+        where, main_row, main, members, results_of, base = (
+            g[k] for k in ("where", "main_row", "main", "members", "results", "base"))
         if main_row is not None:
             body.append(_cost_line(where, "quantumnas", main_row, main, "quantumnas", main, base,
                                    reference=True))
