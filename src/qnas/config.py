@@ -245,6 +245,9 @@ class EvaluationConfig(_Section):
 
     NAME: typing.ClassVar[str] = "evaluation"
     test_samples: int = _opt(300, lo=1)
+    # which test inputs (qnas.tasks.datasets.TaskData.test_subset): "first" (the split's
+    # file order; every committed row of docs/results.md) or "random" (the presets' choice)
+    test_subset: str = _opt("first", choices=("first", "random"))
     shots: int = _opt(8192, lo=1)
     baselines: tuple[str, ...] = _opt(BASELINES, choices=BASELINES)
     mapping_only_layouts: int = _opt(30, lo=1)
@@ -483,7 +486,8 @@ PRESETS: dict[str, dict] = {
                          "iterations": 10, "valid_samples": 300, "metric": "accuracy",
                          "full_layouts": 5, "layouts": "connected", "refine_layouts": 30,
                          "transpiler_layout": True},
-              "train": {"epochs": 40}, "prune": {"steps": 3, "finetune_epochs": 5}},
+              "train": {"epochs": 40}, "prune": {"steps": 3, "finetune_epochs": 5},
+              "evaluation": {"test_subset": "random"}},
     # The paper's recipe (QuantumNAS Sec. 5): 200 epochs, population 40, 10 parents,
     # 20 mutations at p=0.4, 10 crossovers, 40 iterations; Adam 5e-3, batch 256.
     "paper": {"model": {"blocks": 8},
@@ -492,5 +496,5 @@ PRESETS: dict[str, dict] = {
               "search": {"population": 40, "parents": 10, "mutations": 20, "crossovers": 10,
                          "iterations": 40, "valid_samples": 300, "candidates": 2500},
               "prune": {"target": 0.5, "steps": 4, "finetune_epochs": 20},
-              "evaluation": {"mapping_only_layouts": 120}},
+              "evaluation": {"mapping_only_layouts": 120, "test_subset": "random"}},
 }

@@ -296,3 +296,50 @@ def test_digits4_offline(monkeypatch):
     assert load_task_data("digits4", n_features=4).x_train.shape[1] == 4
     with pytest.raises(ValueError, match="n_features=5"):
         load_task_data("digits4", n_features=5)
+
+
+# --------------------------------------------------------------------------- test subsets
+
+
+def test_random_test_subset_is_a_fixed_sorted_sample_whatever_the_run_seed():
+    a = load_task_data("digits4", seed=0)
+    b = load_task_data("digits4", seed=3)  # another run seed: another train/valid split
+    total = len(a.y_test)
+    xa, ya = a.test_subset(50, "random")
+    xb, yb = b.test_subset(50, "random")
+    assert torch.equal(xa, xb) and torch.equal(ya, yb)  # every seed sees the same inputs
+    rows = [int(np.flatnonzero((a.x_test == x).all(1))[0]) for x in xa]
+    assert rows == sorted(rows) and len(set(rows)) == 50 and rows != list(range(50))
+    assert rows[-1] > total // 2  # spread over the split, not its head
+    xf, yf = a.test_subset(50)  # "first": the head of the split
+    assert torch.equal(xf, a.x_test[:50]) and torch.equal(yf, a.y_test[:50])
+    for how in ("first", "random"):  # as many as there are: the whole split, in order
+        x, y = a.test_subset(total + 10, how)
+        assert torch.equal(x, a.x_test) and torch.equal(y, a.y_test)
+    with pytest.raises(ValueError, match="unknown test subset 'last'"):
+        a.test_subset(5, "last")
+
+
+def test_presets_evaluate_a_random_subset_and_the_committed_rows_the_first_inputs():
+    from qnas.config import load_config
+    from qnas.experiments.rows import load_rows
+
+    assert load_config(None, None, {}).evaluation.test_subset == "random"  # preset quick
+    assert load_config(None, None, {"preset": "paper"}).evaluation.test_subset == "random"
+    rows = load_rows()
+    assert {r.config(r.seeds[0]).evaluation.test_subset for r in rows.values()} == {"first"}
+
+
+def test_a_run_records_and_evaluates_the_configured_test_subset():
+    """The run's ``task_info.y_test`` (what the paired tests between models pair on) is the
+    subset the evaluation scores."""
+    from qnas.config import load_config
+    from qnas.pipeline.objective import make_task
+
+    cfg = load_config(None, None, {"task": "digits4", "device": None, "evaluation": {
+        "test_samples": 20, "test_subset": "random"}})
+    task = make_task(cfg)
+    x, y = task.test_inputs()
+    assert task.info()["y_test"] == y.tolist() and task.info()["n_test"] == 20
+    assert torch.equal(x, task.data.test_subset(20, "random")[0])
+    assert not torch.equal(x, task.data.x_test[:20])

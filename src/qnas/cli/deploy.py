@@ -56,7 +56,7 @@ def run(args) -> int:
         resolve_device(args.backend) == resolve_device(cfg.device)
     layout = model["layout"] if same_device else None
     circuit = Circuit.from_text(model["circuit"])
-    x, y = obj.data.x_test[:args.samples], obj.data.y_test[:args.samples]
+    x, y = obj.data.test_subset(args.samples, cfg.evaluation.test_subset)
     t0 = time.perf_counter()
     acc = runtime_classification_accuracy(circuit, model["values"], x, y, obj.readout, backend,
                                           layout, args.shots, args.seed)

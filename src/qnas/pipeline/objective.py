@@ -91,10 +91,16 @@ class ClassificationTask:
 
     def info(self) -> dict:
         d = self.data
-        n_test = min(len(d.y_test), self.cfg.evaluation.test_samples)
+        y_test = self.test_inputs()[1]
         return {"n_classes": d.n_classes, "n_train": len(d.y_train), "n_valid": len(d.y_valid),
-                "n_fitness": len(self.y_valid), "n_test": n_test,
-                "y_test": d.y_test[:n_test].tolist()}
+                "n_fitness": len(self.y_valid), "n_test": len(y_test),
+                "y_test": y_test.tolist()}
+
+    def test_inputs(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The test inputs of the evaluation (``evaluation.test_samples``, picked as
+        ``evaluation.test_subset`` says)."""
+        e = self.cfg.evaluation
+        return self.data.test_subset(e.test_samples, e.test_subset)
 
     def objective(self, batch_loss: Callable, batch_size: int) -> Objective:
         """Shuffled mini-batches ``(xb, yb)`` of the training split."""
@@ -136,8 +142,7 @@ class ClassificationTask:
         from qnas.backends.aer_eval import aer_classification
 
         cfg = self.cfg
-        n = cfg.evaluation.test_samples
-        x, y = self.data.x_test[:n], self.data.y_test[:n]
+        x, y = self.test_inputs()
         aer = aer_classification(deployed, values, x, y, self.readout, cfg.device, layout,
                                  cfg.evaluation.shots, cfg.seed,
                                  noise_scale=cfg.noise.device_scale,

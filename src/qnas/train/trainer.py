@@ -27,6 +27,7 @@ data, encoder, layout, compilation) fails before the run directory is touched.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -238,10 +239,12 @@ def train(cfg: Config, out: str | Path, resume: bool = False, progress: bool = T
     t_loss, t_acc = evaluate(model, x_test, y_test)
     noisy_acc = n_noisy = None
     if noisy is not None:
-        n_noisy = min(len(x_test), cfg.evaluation.test_samples)
         with torch.no_grad():
             noisy.weights.copy_(best["weights"])
-        noisy_acc = evaluate(noisy, x_test[:n_noisy], y_test[:n_noisy])[1]
+        sub = dataclasses.replace(data, x_test=x_test, y_test=y_test)  # after --eval-limit
+        xn, yn = sub.test_subset(cfg.evaluation.test_samples, cfg.evaluation.test_subset)
+        n_noisy = len(yn)
+        noisy_acc = evaluate(noisy, xn, yn)[1]
     save_checkpoint({"weights": best["weights"], "epoch": best["epoch"],
                      "circuit": model.circuit.to_text(), "config": cfg.to_dict()},
                     run.path("best.pt"))
