@@ -149,6 +149,6 @@ def test_cost_plot_points_and_file(tmp_path):
     assert by_row["m"][:3] == ("quantumnas", "m", 200.0)
     assert by_row["m-eli"][:3] == ("elivagar", "m-eli", 4.0)
     assert by_row["m-hyb"][2] == 110.0 and by_row["m-hyb"][4] == 0.0  # one seed: no spread
-    assert panel["reference"] == by_row["m"][3]
+    assert panel["reference"] == by_row["m"][3] and panel["main"] == "m"
     out = write_cost_plot(tmp_path / "cost.png", rows_file, root)
     assert out.stat().st_size > 10_000

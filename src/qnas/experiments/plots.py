@@ -102,9 +102,10 @@ STRATEGY_STYLE = {"quantumnas": ("tab:blue", "o"), "random": ("tab:gray", "v"),
 
 def cost_points(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS) -> list[dict]:
     """Per (task, device) of the search-cost table with a finished row: ``where``, ``base``
-    (QuantumNAS's search seconds), ``reference`` (its mean Aer exact accuracy) and
-    ``points``: ``(strategy, row name, mean search seconds, mean accuracy, sd)`` of QuantumNAS
-    (the main row) and every finished cost row."""
+    (QuantumNAS's search seconds), ``main`` (the main row's name, None when it has not run),
+    ``reference`` (its mean Aer exact accuracy) and ``points``: ``(strategy, row name, mean
+    search seconds, mean accuracy, sd)`` of QuantumNAS (the main row) and every finished cost
+    row."""
     from qnas.experiments.tables import _deployed, _strategy, cost_groups, search_cost
 
     out = []
@@ -127,7 +128,8 @@ def cost_points(rows_file: Path = ROWS_FILE, root: Path = ARTIFACTS) -> list[dic
         if points and g["base"]:
             ref = [p[3] for p in points if p[1] == getattr(g["main_row"], "name", None)]
             out.append({"where": g["where"], "base": g["base"],
-                        "reference": ref[0] if ref else None, "points": points})
+                        "reference": ref[0] if ref else None, "points": points,
+                        "main": getattr(g["main_row"], "name", None) if g["main"] else None})
     return out
 
 
@@ -169,7 +171,6 @@ def write_cost_plot(path: Path = COST_PLOT, rows_file: Path = ROWS_FILE,
             ax.annotate(text, (x, 0.98), xycoords=("data", "axes fraction"), fontsize=8,
                         ha="right", va="top", rotation=90)
         seen = set()
-        main_name = pts[0][1] if pts and pts[0][0] == "quantumnas" else None
         below = {id(p) for i, p in enumerate(sorted(pts, key=lambda p: p[2])) if i % 2}
         for point in pts:
             strategy, name, sec, acc, sd = point
@@ -177,7 +178,7 @@ def write_cost_plot(path: Path = COST_PLOT, rows_file: Path = ROWS_FILE,
             ax.errorbar(sec, acc, yerr=sd, color=color, marker=marker, capsize=3,
                         ls="none", label=None if strategy in seen else strategy)
             seen.add(strategy)
-            text = "main row" if name == main_name else _short(name, panel["where"])
+            text = "main row" if name == panel["main"] else _short(name, panel["where"])
             ax.annotate(text, (sec, acc), fontsize=6.5, textcoords="offset points",
                         xytext=(4, -9 if id(point) in below else 3))  # neighbours alternate
         ax.set_xscale("log")
