@@ -23,7 +23,6 @@ count with the trained noisy accuracy.
 """
 
 import json
-import math
 import os
 import sys
 
@@ -32,13 +31,12 @@ import torch
 from scipy.stats import kendalltau
 
 from qnas.elivagar.candidates import Candidate
+from qnas.elivagar.cnr import angle_replicas, oneshot_probabilities
 from qnas.elivagar.score import candidate_seed
 from qnas.experiments.rows import load_rows
 from qnas.ir import Circuit
-from qnas.noise import apply_readout_error
 from qnas.pipeline.context import Context
 from qnas.pipeline.stages import elivagar as stage
-from qnas.sim import oneshot
 
 MEASURES = ("cnr", "repcap", "score", "n_2q", "abs_shift", "diff_shift", "offset_spread",
             "zcorr")
@@ -55,16 +53,9 @@ def expz(probs: torch.Tensor) -> torch.Tensor:
 def shifts(fitness, candidate) -> dict:
     """The ``<Z>`` measures of ``candidate`` on its CNR replicas (module docstring)."""
     dc = fitness.device_circuit(candidate)
-    circ = dc.circuit
     rng = candidate_seed(candidate, fitness.seed)  # the CNR's own replica angles
-    k = rng.integers(4, size=(fitness.replicas, len(circ.parameters) + len(circ.inputs)))
-    angles = torch.tensor(k * (math.pi / 2), dtype=torch.float64)
-    p, x = angles[:, : len(circ.parameters)], angles[:, len(circ.parameters) :]
-    clean = oneshot.statevector(circ, p, x).abs() ** 2
-    noisy = oneshot.probabilities(circ, p, x, noise=dc.noise_model(fitness.scale).gate_noise)
-    clean, noisy = (dc.compiled.logical_probabilities(t) for t in (clean, noisy))
-    noisy = apply_readout_error(noisy, dc.readout_matrices(fitness.scale, noisy.dtype))
-    zc, zn = expz(clean), expz(noisy)
+    p, x = angle_replicas(dc.circuit, fitness.replicas, rng)
+    zc, zn = (expz(t) for t in oneshot_probabilities(dc, p, x, fitness.scale))
     dz = zn - zc
     return {"abs_shift": float(dz.abs().mean()),
             "diff_shift": float((dz - dz.mean(1, keepdim=True)).abs().mean()),

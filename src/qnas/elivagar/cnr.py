@@ -178,14 +178,7 @@ def batch_tvds(dc, params, inputs, scale: float = 1.0, method: str = "auto") -> 
             if method == "pauli":
                 raise
     if c.n_qubits <= oneshot.MAX_QUBITS:
-        from qnas.noise import apply_readout_error
-
-        clean = oneshot.statevector(c, params, inputs).abs() ** 2
-        model = dc.noise_model(scale)
-        noisy = oneshot.probabilities(c, params, inputs, noise=model.gate_noise)
-        clean, noisy = (dc.compiled.logical_probabilities(t) for t in (clean, noisy))
-        noisy = apply_readout_error(noisy, dc.readout_matrices(scale, noisy.dtype))
-        return [float(v) for v in tvd(clean, noisy)]
+        return [float(v) for v in tvd(*oneshot_probabilities(dc, params, inputs, scale))]
     clean = dc.probabilities(params, inputs, method="statevector", readout_error=False,
                              dtype=torch.complex128)
     rows = clean.shape[0]
@@ -199,18 +192,45 @@ def batch_tvds(dc, params, inputs, scale: float = 1.0, method: str = "auto") -> 
     return out
 
 
+def oneshot_probabilities(dc, params, inputs, scale: float = 1.0):
+    """``(noiseless, noisy)`` logical output distributions of ``dc`` for each row of
+    ``params``/``inputs`` by :mod:`qnas.sim.oneshot` (no plan; the noisy one by the exact
+    density matrix with the device noise times ``scale``, readout error included)."""
+    from qnas.noise import apply_readout_error
+    from qnas.sim import oneshot
+
+    c = dc.circuit
+    clean = oneshot.statevector(c, params, inputs).abs() ** 2
+    noisy = oneshot.probabilities(c, params, inputs, noise=dc.noise_model(scale).gate_noise)
+    clean, noisy = (dc.compiled.logical_probabilities(t) for t in (clean, noisy))
+    return clean, apply_readout_error(noisy, dc.readout_matrices(scale, noisy.dtype))
+
+
+def angle_replicas(circuit: Circuit, replicas: int, rng: np.random.Generator):
+    """``(params, inputs)`` of ``mode="angles"`` replicas: a random multiple of pi/2 for
+    every parameter and input of ``circuit`` (None where it has none), one row per replica.
+
+    >>> from qnas.ir import param
+    >>> c = Circuit(1, [Op("rz", (0,), (param("a"),))])
+    >>> p, x = angle_replicas(c, 3, np.random.default_rng(0))
+    >>> tuple(p.shape), x is None, bool(((p / (math.pi / 2)) % 1 == 0).all())
+    ((3, 1), True, True)
+    """
+    k = rng.integers(4, size=(int(replicas), len(circuit.parameters) + len(circuit.inputs)))
+    angles = torch.tensor(k * (math.pi / 2), dtype=torch.float64)
+    params, inputs = angles[:, : len(circuit.parameters)], angles[:, len(circuit.parameters) :]
+    return (params if circuit.parameters else None), (inputs if circuit.inputs else None)
+
+
 def angle_tvds(dc, replicas: int, rng: np.random.Generator, scale: float = 1.0,
                method: str = "auto") -> list[float]:
-    """TVDs of ``mode="angles"`` replicas: the circuit of ``dc`` with its parameters and
-    inputs at random multiples of pi/2 (module docstring), simulated in batches."""
+    """TVDs of ``mode="angles"`` replicas (:func:`angle_replicas`): the circuit of ``dc``
+    with its parameters and inputs at random multiples of pi/2 (module docstring),
+    simulated in batches."""
     c = dc.circuit
     if not c.parameters and not c.inputs:  # nothing to vary: one run is every replica
         return batch_tvds(dc, None, None, scale, method) * int(replicas)
-    k = rng.integers(4, size=(int(replicas), len(c.parameters) + len(c.inputs)))
-    angles = torch.tensor(k * (math.pi / 2), dtype=torch.float64)
-    params, inputs = angles[:, : len(c.parameters)], angles[:, len(c.parameters) :]
-    return batch_tvds(dc, params if c.parameters else None, inputs if c.inputs else None,
-                      scale, method)
+    return batch_tvds(dc, *angle_replicas(c, replicas, rng), scale, method)
 
 
 def _check_method(method: str) -> None:
@@ -240,5 +260,6 @@ def cnr(dc, replicas: int = 32, rng: np.random.Generator | None = None,
     return 1.0 - float(np.mean(fn(dc, replicas, rng, scale, method)))
 
 
-__all__ = ["CLIFFORDS_1Q", "METHODS", "MODES", "angle_tvds", "batch_tvds", "clifford_ops",
-           "clifford_replica", "cnr", "physical_device_circuit", "replica_tvds", "tvd"]
+__all__ = ["CLIFFORDS_1Q", "METHODS", "MODES", "angle_replicas", "angle_tvds", "batch_tvds",
+           "clifford_ops", "clifford_replica", "cnr", "oneshot_probabilities",
+           "physical_device_circuit", "replica_tvds", "tvd"]

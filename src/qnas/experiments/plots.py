@@ -171,16 +171,15 @@ def write_cost_plot(path: Path = COST_PLOT, rows_file: Path = ROWS_FILE,
             ax.annotate(text, (x, 0.98), xycoords=("data", "axes fraction"), fontsize=8,
                         ha="right", va="top", rotation=90)
         seen = set()
-        below = {id(p) for i, p in enumerate(sorted(pts, key=lambda p: p[2])) if i % 2}
-        for point in pts:
-            strategy, name, sec, acc, sd = point
+        below = {p[1] for p in sorted(pts, key=lambda p: p[2])[1::2]}  # neighbours alternate
+        for strategy, name, sec, acc, sd in pts:
             color, marker = STRATEGY_STYLE.get(strategy, ("k", "x"))
             ax.errorbar(sec, acc, yerr=sd, color=color, marker=marker, capsize=3,
                         ls="none", label=None if strategy in seen else strategy)
             seen.add(strategy)
             text = "main row" if name == panel["main"] else _short(name, panel["where"])
             ax.annotate(text, (sec, acc), fontsize=6.5, textcoords="offset points",
-                        xytext=(4, -9 if id(point) in below else 3))  # neighbours alternate
+                        xytext=(4, -9 if name in below else 3))
         ax.set_xscale("log")
         ax.set_xlim(lo, hi)
         ax.set_ylim(y0, y1)

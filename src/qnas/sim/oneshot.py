@@ -277,19 +277,19 @@ def _run_superops(vec: torch.Tensor, items, n: int) -> torch.Tensor:
     return run_blocks(vec, items, kron_pair, put, _eye(4, vec.dtype))
 
 
-_GATHER_ORDERS: dict = {}  # (n, wires, device) -> (order, inverse) index tensors
+_GATHER_ORDERS = LRUCache(maxsize=4096)  # (n, wires, device) -> (order, inverse) indices
 
 
 def _gather_order(n: int, wires: tuple, device) -> tuple[torch.Tensor, torch.Tensor]:
     """Amplitude indices that put ``wires``' bits last (the first wire most significant),
     and their inverse."""
-    key = (n, wires, device)
-    if key not in _GATHER_ORDERS:
+    def build():
         axes = [n - 1 - w for w in wires]  # a state viewed as [2] * n: qubit n-1 first
         rest = [a for a in range(n) if a not in axes]
         order = torch.arange(2**n).reshape([2] * n).permute(rest + axes).reshape(-1)
-        _GATHER_ORDERS[key] = (order.to(device), torch.argsort(order).to(device))
-    return _GATHER_ORDERS[key]
+        return order.to(device), torch.argsort(order).to(device)
+
+    return _GATHER_ORDERS.get((n, wires, device), build)
 
 
 def apply_gathered(state: torch.Tensor, mat: torch.Tensor, wires, n: int) -> torch.Tensor:
@@ -308,78 +308,6 @@ def apply_gathered(state: torch.Tensor, mat: torch.Tensor, wires, n: int) -> tor
     x = state.index_select(1, order).reshape(state.shape[0], -1, d)
     out = torch.matmul(x, mat.transpose(-1, -2))
     return out.reshape(out.shape[0], -1).index_select(1, inverse)
-
-
-def fuse_runs(items) -> list:
-    """``items`` (``(wires, matrix)`` in time order) with every run of two or more
-    consecutive 1-qubit items on a wire replaced by one item, their product, placed where the
-    run ends (before the next item on that wire). The products of all runs are computed
-    together, pairwise in ``log2(longest run)`` batched steps, not one matrix product per
-    item (a lowered 4-qubit candidate has ~470 1-qubit items in ~80 runs).
-
-    >>> h = torch.tensor([[1, 1], [1, -1]], dtype=torch.complex128) / 2**0.5
-    >>> z = torch.diag(torch.tensor([1, -1], dtype=torch.complex128))
-    >>> out = fuse_runs([((0,), h), ((0,), z), ((0,), h)])
-    >>> [w for w, _ in out], out[0][1].real.round(decimals=6).tolist()  # H Z H = X
-    ([(0,)], [[0.0, 1.0], [1.0, 0.0]])
-    """
-    out: list = []
-    runs: list[list] = []  # each: the matrices of one run, in time order
-    open_runs: dict[int, int] = {}  # wire -> index in runs of its open run
-
-    def close(w):
-        r = open_runs.pop(w)
-        out.append(((w,), runs[r]) if len(runs[r]) > 1 else ((w,), runs[r][0]))
-
-    for wires, m in items:
-        if len(wires) == 1:
-            w = wires[0]
-            if w not in open_runs:
-                open_runs[w] = len(runs)
-                runs.append([])
-            runs[open_runs[w]].append(m)
-            continue
-        for w in wires:
-            if w in open_runs:
-                close(w)
-        out.append((wires, m))
-    for w in list(open_runs):
-        close(w)
-    long_runs = [m for _, m in out if isinstance(m, list)]  # in the order of out
-    if not long_runs:
-        return out
-    products = iter(_run_products(long_runs))
-    return [(w, next(products) if isinstance(m, list) else m) for w, m in out]
-
-
-def _run_products(runs: list[list]) -> list:
-    """``[m_k @ ... @ m_1]`` of each run ``[m_1, ..., m_k]`` (time order), all runs
-    together: matrices ``[d, d]`` or ``[b, d, d]`` (one ``d``), results ``[b, d, d]``
-    (``[d, d]`` when no matrix is batched)."""
-    mats = [m for r in runs for m in r]
-    batch = max((m.shape[0] for m in mats if m.dim() == 3), default=0)
-    d = mats[0].shape[-1]
-    cur = torch.stack([m.expand(max(batch, 1), d, d) for m in mats])
-    segments, start = [], 0
-    for r in runs:
-        segments.append(list(range(start, start + len(r))))
-        start += len(r)
-    while any(len(seg) > 1 for seg in segments):
-        later, earlier, kept, shape = [], [], [], []
-        for seg in segments:
-            pairs = len(seg) // 2
-            later += seg[1 : 2 * pairs : 2]
-            earlier += seg[0 : 2 * pairs : 2]
-            kept += seg[2 * pairs :]
-            shape.append((pairs, len(seg) - 2 * pairs))
-        prod = cur[torch.tensor(later)] @ cur[torch.tensor(earlier)]
-        cur = torch.cat([prod, cur[torch.tensor(kept, dtype=torch.long)]]) if kept else prod
-        segments, p, k = [], 0, len(later)
-        for pairs, rest in shape:
-            segments.append(list(range(p, p + pairs)) + list(range(k, k + rest)))
-            p, k = p + pairs, k + rest
-    result = cur[torch.tensor([seg[0] for seg in segments])]
-    return list(result.unbind(0) if batch else result[:, 0].unbind(0))
 
 
 def run_blocks(state: torch.Tensor, items, pair, put, eye) -> torch.Tensor:
